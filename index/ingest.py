@@ -1,0 +1,164 @@
+"""Incremental ingestion by content hash: unchanged articles are skipped, changed ones replaced,
+removed ones deleted. One ingestion at a time per index folder (a file lock serialises them)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.embed import Embedder, passage_text_for_embedding
+from index.load import ArticleError, Skipped, corpus_files, load_article
+from index.split import SPLITTER_VERSION, split_article
+from index.store import PassageStore, StoreError, now
+from qa.settings import Settings
+from qa.types import Article
+
+BATCH_PASSAGES = 256
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    passages_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.deleted)} deleted",
+            f"{self.unchanged} unchanged",
+            f"{len(self.skipped)} skipped",
+            f"{self.passages_embedded} passages embedded in {self.seconds:.1f} s",
+        ]
+        return ", ".join(parts)
+
+
+def content_hash(article: Article, embed_model: str) -> str:
+    digest = hashlib.sha256()
+    for part in (SPLITTER_VERSION, embed_model, article.title, article.published, article.byline, article.text):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def ingest_lock(settings: Settings) -> Iterator[None]:
+    """An exclusive lock on the index folder; a second ingestion waits for the first to finish."""
+    folder = Path(settings.index_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / "ingest.lock", "a+")  # noqa: SIM115
+    except OSError as exc:
+        raise StoreError(f"cannot write to the index folder {folder}: {exc.strerror}") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+ProgressFn = Callable[[int, int, str], None]  # (done, total, what)
+
+
+def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[Skipped]]:
+    articles, skipped = [], []
+    for path in corpus_files(corpus_dir):
+        try:
+            articles.append(load_article(path, corpus_dir))
+        except (ArticleError, OSError) as exc:
+            skipped.append(Skipped(str(path), str(exc)))
+    return articles, skipped
+
+
+def ingest(
+    settings: Settings,
+    embedder: Embedder,
+    corpus_dir: Path | None = None,
+    progress: ProgressFn | None = None,
+    rebuild: bool = False,
+) -> IngestReport:
+    """Bring the store in line with the corpus folder."""
+    import time
+
+    started = time.perf_counter()
+    corpus_dir = Path(corpus_dir or settings.corpus_dir)
+    articles, skipped = load_corpus(corpus_dir)
+    with ingest_lock(settings):
+        if rebuild:
+            _drop_collection(settings)
+        store = PassageStore(settings, embedder.name, embedder.dim)
+        stored = store.articles()
+        wanted = {a.id: a for a in articles}
+        deleted = sorted(set(stored) - set(wanted))
+        for article_id in deleted:
+            store.delete_article(article_id)
+        todo: list[tuple[Article, str]] = []
+        unchanged = 0
+        added, updated = [], []
+        for article in articles:
+            digest = content_hash(article, embedder.name)
+            record = stored.get(article.id)
+            if record and record.complete and record.content_hash == digest:
+                unchanged += 1
+                continue
+            (updated if record else added).append(article.id)
+            todo.append((article, digest))
+        embedded = _embed_and_store(store, embedder, todo, progress)
+        # Superseded versions go only once their replacement is completely stored.
+        for article, digest in todo:
+            store.delete_article(article.id, keep_hash=digest)
+        for article_id, record in stored.items():
+            if article_id in wanted and record.content_hash == content_hash(wanted[article_id], embedder.name):
+                store.delete_article(article_id, keep_hash=record.content_hash)  # leftovers of a killed run
+    return IngestReport(added, updated, deleted, unchanged, skipped, embedded, time.perf_counter() - started)
+
+
+def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: ProgressFn | None) -> int:
+    rows = []
+    for article, digest in todo:
+        passages = split_article(article)
+        meta = {
+            "title": article.title,
+            "content_hash": digest,
+            "n_passages": len(passages),
+            "indexed_at": now(),
+            "published": article.published,
+            "byline": article.byline,
+            "source": article.source,
+        }
+        rows.extend((p, meta) for p in passages)
+    total = len(rows)
+    for begin in range(0, total, BATCH_PASSAGES):
+        batch = rows[begin : begin + BATCH_PASSAGES]
+        vectors = embedder.embed([passage_text_for_embedding(m["title"], p.text) for p, m in batch])
+        store.add([(p, m, v) for (p, m), v in zip(batch, vectors, strict=True)])
+        if progress:
+            progress(begin + len(batch), total, "passages")
+    return total
+
+
+def _drop_collection(settings: Settings) -> None:
+    from index.store import chroma_client
+
+    client = chroma_client(settings, create=True)
+    with contextlib.suppress(Exception):
+        client.delete_collection(settings.collection)

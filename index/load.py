@@ -1,0 +1,185 @@
+"""Loading articles from the corpus folder: .txt, .md and .html, each reduced to plain article text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.types import Article
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+MAX_FILE_BYTES = 5_000_000
+_FURNITURE = re.compile(
+    r"^(you may also like|related( articles| stories)?|read more|advertisement|share this( article)?|"
+    r"recommended( for you)?|more from .{0,40}|sign up for .{0,60}|subscribe.{0,60})\s*:?\s*$",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"^\s*By\s+([A-Z][\w.'\-]*(?:\s+(?:[A-Z][\w.'\-]*|and|de|van|von))*)\s*$")
+_DATELINE = re.compile(r"^([A-Z][A-Z .'\-]{2,40}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)\s*(—|–|:|\s-\s)\s*")
+_DATE = re.compile(
+    r"\b(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4}|\d{4}-\d{2}-\d{2})\b"
+)
+
+
+class ArticleError(ValueError):
+    """A file that cannot be loaded as an article; the message says why."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+
+def article_id(path: Path, corpus_dir: Path) -> str:
+    return path.relative_to(corpus_dir).with_suffix("").as_posix()
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Article files under ``corpus_dir`` (recursively), hidden files and folders excluded, sorted."""
+    if not corpus_dir.is_dir():
+        raise ArticleError(f"corpus folder {corpus_dir} does not exist or is not a folder")
+    files = []
+    for path in sorted(corpus_dir.rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in SUFFIXES:
+            files.append(path)
+    return files
+
+
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The file's text as UTF-8; binary, empty, huge or non-UTF-8 files raise ArticleError."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ArticleError("empty file")
+    if size > max_bytes:
+        raise ArticleError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise ArticleError("binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+    if not text.strip():
+        raise ArticleError("file holds only white space")
+    return text
+
+
+def load_article(path: Path, corpus_dir: Path) -> Article:
+    raw = read_text(path)
+    suffix = path.suffix.lower()
+    html_title = ""
+    if suffix in (".html", ".htm"):
+        html_title, raw = html_to_text(raw)
+    elif suffix in (".md", ".markdown"):
+        raw = markdown_to_text(raw)
+    text = clean_text(raw)
+    if not text:
+        raise ArticleError("no article text left after removing markup and page furniture")
+    title = html_title or derive_title(text)
+    return Article(
+        id=article_id(path, corpus_dir),
+        title=title,
+        text=text,
+        source=str(path),
+        published=find_dateline(text),
+        byline=find_byline(text),
+    )
+
+
+def clean_text(raw: str) -> str:
+    """Normalise line endings, drop control characters and trailing page furniture."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and (not lines[-1].strip() or _FURNITURE.match(lines[-1].strip())):
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0].strip()
+
+
+def derive_title(text: str) -> str:
+    """The first line when it reads as a headline, else the first sentence."""
+    from index.sentences import sentence_spans
+
+    first = _first_line(text)
+    rest = text[len(first) :].strip()
+    sentences = sentence_spans(first)
+    reads_as_headline = rest and len(first) <= 160 and len(sentences) <= 1 and not first.endswith(":")
+    if reads_as_headline:
+        return first.rstrip(".")
+    s, e = sentences[0] if sentences else (0, len(first))
+    title = first[s:e]
+    dateline = _DATELINE.match(title)
+    if dateline and len(title) > 80:  # "Beijing: China's top trade negotiator ..." -> drop the place
+        title = title[dateline.end() :]
+        title = title[0].upper() + title[1:]
+    return title if len(title) <= 200 else title[:197].rsplit(" ", 1)[0] + "…"
+
+
+def find_byline(text: str) -> str:
+    for line in text.split("\n"):
+        match = _BYLINE.match(line)
+        if match and len(line) < 80:
+            return line.strip()
+    return ""
+
+
+def find_dateline(text: str) -> str:
+    """A leading place dateline ("WASHINGTON —", "Beijing:") and any explicit date in the first lines."""
+    for line in text.split("\n")[:6]:
+        line = line.strip()
+        match = _DATELINE.match(line)
+        if match and len(line) > 80:
+            place = match.group(1).strip()
+            date = _DATE.search(line[:200])
+            return f"{place}, {date.group()}" if date else place
+    date = _DATE.search(text[:500])
+    return date.group() if date else ""
+
+
+def markdown_to_text(raw: str) -> str:
+    text = re.sub(r"^\s{0,3}#{1,6}\s*", "", raw, flags=re.MULTILINE)  # headings
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"^\s{0,3}(>|[-*+]\s)\s*", "", text, flags=re.MULTILINE)
+    text = re.sub(r"^\s*([-*_]\s*){3,}$", "", text, flags=re.MULTILINE)  # rules
+    return text
+
+
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "td", "dt", "dd")
+_NON_CONTENT = ("script", "style", "noscript", "template", "iframe", "svg", "nav", "header", "footer", "aside", "form")
+
+
+def html_to_text(raw: str) -> tuple[str, str]:
+    """(title, text) of an HTML page: scripts, styles and navigation dropped, one block per paragraph."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    for tag in soup(list(_NON_CONTENT)):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    heading = root.find("h1")
+    title = " ".join((heading or soup.title or soup).get_text(" ").split()) if (heading or soup.title) else ""
+    blocks = []
+    for element in root.find_all(_BLOCKS):
+        if element.find_parent(_BLOCKS):  # nested block: its parent already holds its text
+            continue
+        words = " ".join(element.get_text(" ").split())
+        if words:
+            blocks.append(words)
+    if not blocks:
+        blocks = [" ".join(root.get_text(" ").split())]
+    body = "\n\n".join(b for b in blocks if b)
+    return title, body

@@ -1,0 +1,59 @@
+"""Sentence boundaries as character offsets, tuned for news prose (U.S., initials, titles)."""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "co", "corp", "ltd", "no", "gen", "sen",
+    "rep", "gov", "lt", "col", "capt", "sgt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "vs", "etc", "approx", "dept", "est", "fig", "mt", "ft",
+}  # fmt: skip
+_CONTINUES_ACRONYM = {
+    "Treasury", "President", "Secretary", "Congress", "Senate", "House", "Trade", "Commerce", "Department",
+    "Embassy", "Supreme", "Court", "Army", "Navy", "Air", "Federal", "State", "Representative", "Ambassador",
+    "Chamber", "Agriculture", "Customs", "Open", "Census", "Government", "Administration", "Central", "Marine",
+    "Justice", "Attorney", "Vice", "Defense", "Energy", "Food", "Postal", "Coast", "Geological", "Capitol",
+}  # fmt: skip
+# End punctuation, optional closing quotes/brackets, then space and something that can start a sentence.
+# Citation markers right after the punctuation ("... said.” [2] Next") stay with the sentence they close.
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s+[\"'“‘(\[]?[A-Z0-9¿¡])")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+
+
+def _is_abbreviation(text: str, dot_end: int) -> bool:
+    """True when the '.' ending at ``dot_end`` closes an abbreviation or an initial, not a sentence."""
+    match = _WORD_BEFORE.search(text[max(0, dot_end - 12) : dot_end])
+    if not match:
+        return False
+    word = match.group(1)
+    if len(word) == 1 and word.isupper():  # an initial: "Anderson W. White"
+        return True
+    if "." in word and len(word.replace(".", "")) <= 3 and word.replace(".", "").isupper():
+        # "U.S. Treasury Secretary" goes on; "... in the U.S. TikTok, with ..." starts a new sentence.
+        following = text[dot_end : dot_end + 30].split()
+        return not following or following[0].strip("\"'“‘(") in _CONTINUES_ACRONYM
+    return word.lower() in _ABBREVIATIONS
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans ``(s, e)`` of the sentences in ``text[start:end]``, stripped of surrounding white space."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        stop = match.end()
+        if re.match(r"\.(?![.!?])", match.group()) and _is_abbreviation(text, match.start() + 1):
+            continue
+        spans.append((cursor, stop))
+        cursor = stop
+    spans.append((cursor, end))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out

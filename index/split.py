@@ -1,0 +1,56 @@
+"""Paragraph-aware splitting into passages that keep exact offsets and never cut a sentence."""
+
+from __future__ import annotations
+
+import re
+
+from index.sentences import sentence_spans
+from qa.types import Article, Passage
+
+MAX_CHARS = 900  # ~200 word pieces: all-MiniLM-L6-v2 truncates at 256
+MIN_CHARS = 150  # shorter paragraphs (headlines, bylines) join a neighbour
+SPLITTER_VERSION = "p1"  # part of the content hash: changing the splitter re-ingests
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-blank lines/blocks of ``text`` (one paragraph per line, as news files are)."""
+    spans = []
+    for match in re.finditer(r"[^\n]+", text):
+        s, e = match.span()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
+def _pieces(text: str, s: int, e: int, max_chars: int) -> list[tuple[int, int]]:
+    """A paragraph as one span, or as consecutive runs of whole sentences of at most ``max_chars``."""
+    if e - s <= max_chars:
+        return [(s, e)]
+    pieces: list[tuple[int, int]] = []
+    for ss, se in sentence_spans(text, s, e):
+        if pieces and se - pieces[-1][0] <= max_chars:
+            pieces[-1] = (pieces[-1][0], se)
+        else:
+            pieces.append((ss, se))  # a single sentence longer than max_chars stays whole
+    return pieces
+
+
+def split_article(article: Article, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS) -> list[Passage]:
+    text = article.text
+    units: list[tuple[int, int, int]] = []  # (start, end, paragraph index)
+    for number, (s, e) in enumerate(paragraph_spans(text)):
+        units.extend((ps, pe, number) for ps, pe in _pieces(text, s, e, max_chars))
+    merged: list[list[int]] = []
+    for s, e, number in units:
+        if merged:
+            last = merged[-1]
+            last_short = last[1] - last[0] < min_chars
+            if (last_short or e - s < min_chars) and e - last[0] <= max_chars:
+                last[1] = e
+                continue
+        merged.append([s, e, number])
+    return [Passage(article.id, text[s:e], s, e, number) for s, e, number in merged]

@@ -1,0 +1,42 @@
+"""Generators turn a question and numbered passages into a draft with ``[n]`` markers.
+
+A generator is any object with ``name`` and ``draft(question, passages) -> Iterator[str]`` that yields
+pieces of text as they are produced; ``[n]`` refers to ``passages[n-1]``. The draft is then verified
+(see ``qa.verify``) before anything reaches the user. ``get_generator`` is the registry by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from qa.settings import Settings
+    from qa.types import ScoredPassage
+
+
+class GeneratorError(RuntimeError):
+    """A generator could not produce a draft (model missing, endpoint down, timeout, garbage)."""
+
+
+class Generator(Protocol):
+    name: str
+
+    def draft(self, question: str, passages: list[ScoredPassage]) -> Iterator[str]: ...
+
+
+def get_generator(settings: Settings, name: str | None = None, **kwargs) -> Generator:
+    name = name or settings.generator
+    if name == "extractive":
+        from qa.generators.extractive import ExtractiveGenerator
+
+        return ExtractiveGenerator(**kwargs)
+    if name == "local":
+        from qa.generators.local import LocalGenerator
+
+        return LocalGenerator.shared(settings)
+    if name == "openai":
+        from qa.generators.openai import OpenAIGenerator
+
+        return OpenAIGenerator(settings)
+    raise GeneratorError(f"unknown generator {name!r}: use extractive, local or openai")

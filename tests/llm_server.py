@@ -1,0 +1,82 @@
+"""A real OpenAI-compatible HTTP server for tests: llama.cpp's own server via ``xllamacpp.Server``.
+
+``openai_compatible_server(gguf_path)`` serves the GGUF on 127.0.0.1 (an ephemeral port unless ``port`` is
+given), waits until ``GET /v1/models`` answers, yields the base URL ``http://127.0.0.1:N/v1`` and stops the
+server on exit by dropping the only reference to it (xllamacpp's destructor joins its main loop), then
+checks that the port no longer accepts connections. ``api_key`` makes the server require
+``Authorization: Bearer <api_key>`` on the API routes (``/health`` stays open).
+"""
+
+from __future__ import annotations
+
+import gc
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+STARTUP_TIMEOUT = 60.0
+SHUTDOWN_TIMEOUT = 10.0
+
+
+def _accepts_connections(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def openai_compatible_server(
+    gguf_path: str | Path,
+    port: int | None = None,
+    *,
+    api_key: str = "",
+    threads: int = 2,
+    n_ctx: int = 2048,
+) -> Iterator[str]:
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(gguf_path)
+    params.hostnames = ["127.0.0.1"]
+    params.port = int(port or 0)  # 0: the OS picks a free port, read back from listening_address
+    params.n_ctx = n_ctx
+    params.n_parallel = 1
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.verbosity = 0
+    if api_key:
+        params.api_keys = [api_key]
+    server = xllamacpp.Server(params)
+    address = server.listening_address.rstrip("/")  # e.g. http://127.0.0.1:40123
+    bound_port = int(address.rsplit(":", 1)[1])
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            try:
+                if httpx.get(f"{address}/v1/models", headers=headers, timeout=2.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"llama.cpp server at {address} did not answer /v1/models in {STARTUP_TIMEOUT} s"
+                )
+            time.sleep(0.1)
+        yield f"{address}/v1"
+    finally:
+        del server
+        gc.collect()
+        deadline = time.monotonic() + SHUTDOWN_TIMEOUT
+        while _accepts_connections(bound_port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"llama.cpp server on port {bound_port} still accepts connections after stop"
+                )
+            time.sleep(0.1)
