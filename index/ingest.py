@@ -49,7 +49,14 @@ class IngestReport:
 
 def content_hash(article: Article, embed_model: str) -> str:
     digest = hashlib.sha256()
-    for part in (SPLITTER_VERSION, embed_model, article.title, article.published, article.byline, article.text):
+    for part in (
+        SPLITTER_VERSION,
+        embed_model,
+        article.title,
+        article.published,
+        article.byline,
+        article.text,
+    ):
         digest.update(part.encode("utf-8"))
         digest.update(b"\x00")
     return digest.hexdigest()

@@ -159,7 +159,19 @@ def markdown_to_text(raw: str) -> str:
 
 
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "td", "dt", "dd")
-_NON_CONTENT = ("script", "style", "noscript", "template", "iframe", "svg", "nav", "header", "footer", "aside", "form")
+_NON_CONTENT = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+)
 
 
 def html_to_text(raw: str) -> tuple[str, str]:

@@ -138,9 +138,7 @@ class PassageStore:
         if keep_hash is None:
             self.vector_store.delete(article_id)
         else:
-            self.collection.delete(
-                where={"$and": [{"article_id": article_id}, {"content_hash": {"$ne": keep_hash}}]}
-            )
+            self.collection.delete(where={"$and": [{"article_id": article_id}, {"content_hash": {"$ne": keep_hash}}]})
 
     # --- reading -----------------------------------------------------------------------------
     def count(self) -> int:
@@ -177,7 +175,10 @@ class PassageStore:
                 byline=meta.get("byline", ""),
             )
             previous = records.get(article_id)
-            if previous is None or (record.complete, record.indexed_at) > (previous.complete, previous.indexed_at):
+            if previous is None or (record.complete, record.indexed_at) > (
+                previous.complete,
+                previous.indexed_at,
+            ):
                 records[article_id] = record
         return records
 
@@ -204,7 +205,9 @@ class PassageStore:
         out = []
         for node, similarity in zip(result.nodes, result.similarities, strict=True):
             passage = _passage(node.metadata, node.get_content())
-            out.append(StoredPassage(passage, node.metadata.get("title", ""), similarity, node.metadata["content_hash"]))
+            out.append(
+                StoredPassage(passage, node.metadata.get("title", ""), similarity, node.metadata["content_hash"])
+            )
         return out
 
     def article_meta(self, article_id: str) -> dict:

@@ -1,8 +1,8 @@
 """newsdesk-qa: cited answers over a news corpus.
 
-    from qa import answer
-    a = answer("How many American users does TikTok have?")
-    a.text, a.citations[0].quote, a.abstained
+from qa import answer
+a = answer("How many American users does TikTok have?")
+a.text, a.citations[0].quote, a.abstained
 """
 
 from __future__ import annotations

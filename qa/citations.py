@@ -24,5 +24,5 @@ def strip_markers(sentence: str) -> str:
 
 
 def move_markers_before_stop(text: str) -> str:
-    """"Claim. [1] Next" -> "Claim [1]. Next": markers stay with the sentence they close."""
+    """ "Claim. [1] Next" -> "Claim [1]. Next": markers stay with the sentence they close."""
     return _MARKERS_AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", text)

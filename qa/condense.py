@@ -20,7 +20,17 @@ _NOT_PERSON_WORDS = {
     "Lumpur", "Southeast", "Asia", "Latin", "America", "Phase", "One", "Vice", "Premier", "Trade", "Representative",
 }  # fmt: skip
 _QUESTION_WORDS = {"What", "Who", "When", "Where", "Why", "How", "Which", "Did", "Does", "Is", "Are", "And"}
-_TITLE_WORDS = {"President", "Secretary", "Premier", "Representative", "Treasury", "Vice", "Trade", "Chinese", "U.S."}
+_TITLE_WORDS = {
+    "President",
+    "Secretary",
+    "Premier",
+    "Representative",
+    "Treasury",
+    "Vice",
+    "Trade",
+    "Chinese",
+    "U.S.",
+}
 
 
 def _people(text: str) -> list[str]:
@@ -61,7 +71,11 @@ def condense(question: str, history: list[dict] | None) -> str:
 
         rewritten = _PERSON_PRONOUNS.sub(person, rewritten)
         changed = True
-    needs_context = _THING_PRONOUNS.search(rewritten) or _PERSON_PRONOUNS.search(rewritten) or (not changed and len(rewritten.split()) <= 4)
+    needs_context = (
+        _THING_PRONOUNS.search(rewritten)
+        or _PERSON_PRONOUNS.search(rewritten)
+        or (not changed and len(rewritten.split()) <= 4)
+    )
     if needs_context and last_user:
         rewritten = f"{rewritten} (context: {last_user})"
     return rewritten

