@@ -65,9 +65,7 @@ def openai_compatible_server(
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"llama.cpp server at {address} did not answer /v1/models in {STARTUP_TIMEOUT} s"
-                )
+                raise RuntimeError(f"llama.cpp server at {address} did not answer /v1/models in {STARTUP_TIMEOUT} s")
             time.sleep(0.1)
         yield f"{address}/v1"
     finally:
@@ -76,7 +74,5 @@ def openai_compatible_server(
         deadline = time.monotonic() + SHUTDOWN_TIMEOUT
         while _accepts_connections(bound_port):
             if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"llama.cpp server on port {bound_port} still accepts connections after stop"
-                )
+                raise RuntimeError(f"llama.cpp server on port {bound_port} still accepts connections after stop")
             time.sleep(0.1)

@@ -36,9 +36,7 @@ SERVER_KEY = "local-server-key-42"
 FAKE_KEY = "sk-test-SECRET123"
 
 
-def _passage(
-    sentence: str, article_id: str = "003_688cffc4895f96d0", text: str | None = None
-) -> ScoredPassage:
+def _passage(sentence: str, article_id: str = "003_688cffc4895f96d0", text: str | None = None) -> ScoredPassage:
     """A passage that really is a span of the article (``text[start:end] == sentence``)."""
     text = ARTICLE.read_text(encoding="utf-8") if text is None else text
     start = text.index(sentence)
@@ -166,9 +164,7 @@ def test_local_generator_closed_early_releases_the_model(local_gen, passages):
     stream.close()  # the consumer goes away after one piece
 
     done: list[str] = []
-    worker = threading.Thread(
-        target=lambda: done.append("".join(local_gen.draft("Who is Josh Gackle?", passages)))
-    )
+    worker = threading.Thread(target=lambda: done.append("".join(local_gen.draft("Who is Josh Gackle?", passages))))
     worker.start()
     worker.join(timeout=30)
     assert done and done[0].strip(), "a draft after an abandoned one never finished (lock not released?)"
@@ -229,9 +225,7 @@ def test_openai_generator_streams_from_a_real_server(llm_base_url, passages, mon
 @pytest.mark.server
 def test_openai_generator_base_url_with_trailing_slash(llm_base_url, passages, monkeypatch):
     monkeypatch.setenv(KEY_ENV, SERVER_KEY)
-    assert "".join(
-        OpenAIGenerator(_openai_settings(llm_base_url + "/")).draft("Who is Josh Gackle?", passages)
-    )
+    assert "".join(OpenAIGenerator(_openai_settings(llm_base_url + "/")).draft("Who is Josh Gackle?", passages))
 
 
 @pytest.mark.slow

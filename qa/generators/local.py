@@ -135,9 +135,7 @@ class LocalGenerator:
         try:
             import xllamacpp
         except ImportError as exc:
-            raise GeneratorError(
-                f"the xllamacpp package is not installed ({exc}); run `make setup`"
-            ) from None
+            raise GeneratorError(f"the xllamacpp package is not installed ({exc}); run `make setup`") from None
         params = xllamacpp.CommonParams()
         params.model.path = str(path)
         params.n_ctx = self.n_ctx

@@ -149,9 +149,7 @@ class OpenAIGenerator:
             try:
                 chunk = json.loads(data)
             except ValueError:
-                raise self._fail(
-                    f"malformed event stream: data is not JSON: {data[:_SNIPPET]!r}", key
-                ) from None
+                raise self._fail(f"malformed event stream: data is not JSON: {data[:_SNIPPET]!r}", key) from None
             yield from self._chunk_text(chunk, key, "delta")
 
     def _json_pieces(self, response: httpx.Response, key: str, ctype: str) -> Iterator[str]:
