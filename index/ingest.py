@@ -113,16 +113,16 @@ def ingest(
         if rebuild:
             _drop_collection(settings)
         store = PassageStore(settings, embedder.name, embedder.dim)
-        stored = store.articles()
+        stored, versions = store.inventory()  # one pass over the store's metadata, nothing per article
         wanted = {a.id: a for a in articles}
+        digests = {a.id: content_hash(a, embedder.name) for a in articles}
         deleted = sorted(set(stored) - set(wanted))
-        for article_id in deleted:
-            store.delete_article(article_id)
+        store.delete_ids([i for (article_id, _), ids in versions.items() if article_id not in wanted for i in ids])
         todo: list[tuple[Article, str]] = []
         unchanged = 0
         added, updated = [], []
         for article in articles:
-            digest = content_hash(article, embedder.name)
+            digest = digests[article.id]
             record = stored.get(article.id)
             if record and record.complete and record.content_hash == digest:
                 unchanged += 1
@@ -130,12 +130,15 @@ def ingest(
             (updated if record else added).append(article.id)
             todo.append((article, digest))
         embedded = _embed_and_store(store, embedder, todo, progress)
-        # Superseded versions go only once their replacement is completely stored.
-        for article, digest in todo:
-            store.delete_article(article.id, keep_hash=digest)
-        for article_id, record in stored.items():
-            if article_id in wanted and record.content_hash == content_hash(wanted[article_id], embedder.name):
-                store.delete_article(article_id, keep_hash=record.content_hash)  # leftovers of a killed run
+        # Superseded versions (and leftovers of a killed run) go only once the current version is stored:
+        # every stored version of a wanted article whose hash is not the article's current one.
+        stale = [
+            i
+            for (article_id, digest), ids in versions.items()
+            if article_id in wanted and digest != digests[article_id]
+            for i in ids
+        ]
+        store.delete_ids(stale)
     return IngestReport(added, updated, deleted, unchanged, skipped, embedded, time.perf_counter() - started)
 
 
@@ -154,6 +157,8 @@ def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: Pr
         }
         rows.extend((p, meta) for p in passages)
     total = len(rows)
+    if progress and total:
+        progress(0, total, "passages")  # the bar shows (and times) the first batch too
     for begin in range(0, total, BATCH_PASSAGES):
         batch = rows[begin : begin + BATCH_PASSAGES]
         vectors = embedder.embed([passage_text_for_embedding(m["title"], p.text) for p, m in batch])

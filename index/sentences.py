@@ -37,8 +37,18 @@ def _is_abbreviation(text: str, dot_end: int) -> bool:
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Spans ``(s, e)`` of the sentences in ``text[start:end]``, stripped of surrounding white space."""
+    """Spans ``(s, e)`` of the sentences in ``text[start:end]``, stripped of white space.
+
+    A line break always ends a sentence: headlines and bylines carry no full stop.
+    """
     end = len(text) if end is None else end
+    out: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        out.extend(_line_sentences(text, start + line.start(), start + line.end()))
+    return out
+
+
+def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):

@@ -7,9 +7,15 @@ passages for its current hash are present, so an ingestion killed half-way is re
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import math
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -17,6 +23,10 @@ from qa.settings import Settings
 from qa.types import Passage
 
 PAGE = 5000
+CACHE_VERSION = 1
+# Passage fields kept in the index folder's passage cache (the text follows them in each row).
+_CACHED = ("article_id", "content_hash", "n_passages", "indexed_at", "title", "start", "end", "paragraph")
+_DEFAULTS = {"n_passages": 0, "indexed_at": 0.0}
 
 
 class StoreError(RuntimeError):
@@ -80,8 +90,6 @@ def chroma_client(settings: Settings, create: bool):
 
 class PassageStore:
     def __init__(self, settings: Settings, embed_model: str, embed_dim: int, create: bool = True):
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.settings = settings
         self.embed_model = embed_model
         self.client = chroma_client(settings, create)
@@ -106,7 +114,13 @@ class PassageStore:
                 f"the index was built with the embedding model {built_with!r}, but this run uses {embed_model!r}; "
                 f"rebuild it with `qa ingest --rebuild` or point QA_INDEX_DIR elsewhere"
             )
-        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+
+    @cached_property
+    def vector_store(self):
+        """llama-index's view of the collection, used for writing (imported only when writing: ~1.5 s)."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.collection)
 
     # --- writing -----------------------------------------------------------------------------
     def add(self, rows: list[tuple[Passage, dict, list[float]]]) -> None:
@@ -135,10 +149,15 @@ class PassageStore:
 
     def delete_article(self, article_id: str, keep_hash: str | None = None) -> None:
         """Delete an article's passages (all of them, or all but those of ``keep_hash``)."""
-        if keep_hash is None:
-            self.vector_store.delete(article_id)
+        if keep_hash is None:  # what llama-index's ChromaVectorStore.delete(article_id) does, without importing it
+            self.collection.delete(where={"document_id": article_id})
         else:
             self.collection.delete(where={"$and": [{"article_id": article_id}, {"content_hash": {"$ne": keep_hash}}]})
+
+    def delete_ids(self, ids: list[str]) -> None:
+        """Delete passages by id, in batched writes (one call per ``PAGE`` ids, not one per article)."""
+        for begin in range(0, len(ids), PAGE):
+            self.collection.delete(ids=ids[begin : begin + PAGE])
 
     # --- reading -----------------------------------------------------------------------------
     def count(self) -> int:
@@ -153,66 +172,138 @@ class PassageStore:
             yield page
             offset += len(page["ids"])
 
+    def inventory(self) -> tuple[dict[str, ArticleRecord], dict[tuple[str, str], list[str]]]:
+        """``articles()`` plus the passage ids of every stored (article id, content hash) version,
+        from the same single pass over the metadata (what ingestion needs to decide and to delete)."""
+        groups: dict[tuple[str, str], dict] = {}
+        ids: dict[tuple[str, str], list[str]] = {}
+        for page in self._pages(["metadatas"]):
+            _group(groups, page["metadatas"])
+            for passage_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                ids.setdefault((meta["article_id"], meta["content_hash"]), []).append(passage_id)
+        return _records(groups), ids
+
     def articles(self) -> dict[str, ArticleRecord]:
         """What the store holds, per article, read in one pass over the metadata."""
         groups: dict[tuple[str, str], dict] = {}
         for page in self._pages(["metadatas"]):
-            for meta in page["metadatas"]:
-                key = (meta["article_id"], meta["content_hash"])
-                group = groups.setdefault(key, {"meta": meta, "count": 0})
-                group["count"] += 1
-        records: dict[str, ArticleRecord] = {}
-        for (article_id, content_hash), group in groups.items():
-            meta = group["meta"]
-            record = ArticleRecord(
-                article_id=article_id,
-                title=meta.get("title", ""),
-                content_hash=content_hash,
-                passages=group["count"],
-                expected=int(meta.get("n_passages", 0)),
-                indexed_at=float(meta.get("indexed_at", 0.0)),
-                published=meta.get("published", ""),
-                byline=meta.get("byline", ""),
-            )
-            previous = records.get(article_id)
-            if previous is None or (record.complete, record.indexed_at) > (
-                previous.complete,
-                previous.indexed_at,
-            ):
-                records[article_id] = record
-        return records
+            _group(groups, page["metadatas"])
+        return _records(groups)
 
     def passages(self) -> list[StoredPassage]:
-        """Every stored passage (for the keyword index), complete articles only, newest version."""
-        current = {r.article_id: r.content_hash for r in self.articles().values() if r.complete}
+        """Every stored passage (for the keyword index), complete articles only, newest version.
+
+        Reading every document and metadata back from Chroma is slow (about 4 s per 20,000 passages here),
+        so the fields this needs are also kept in a cache file in the index folder, keyed by passage id. A
+        passage id is ``article id::content hash::start`` and the content hash covers the article's text,
+        title and splitter, so a known id means a known passage. Each call lists the ids (cheap), reads from
+        Chroma only the passages the cache lacks, and rewrites the cache when the set of ids changed."""
+        ids = [passage_id for page in self._pages([]) for passage_id in page["ids"]]
+        cache = self._read_cache()
+        missing = [passage_id for passage_id in ids if passage_id not in cache]
+        for begin in range(0, len(missing), PAGE):
+            page = self.collection.get(ids=missing[begin : begin + PAGE], include=["metadatas", "documents"])
+            for passage_id, meta, text in zip(page["ids"], page["metadatas"], page["documents"], strict=True):
+                cache[passage_id] = [meta.get(key, _DEFAULTS.get(key, "")) for key in _CACHED] + [text or ""]
+        rows = [cache[passage_id] for passage_id in ids if passage_id in cache]
+        if missing or len(cache) != len(rows):
+            self._write_cache({passage_id: cache[passage_id] for passage_id in ids if passage_id in cache})
+        metas = [dict(zip(_CACHED, row, strict=False)) for row in rows]
+        groups: dict[tuple[str, str], dict] = {}
+        _group(groups, metas)
+        current = {r.article_id: r.content_hash for r in _records(groups).values() if r.complete}
         out = []
-        for page in self._pages(["metadatas", "documents"]):
-            for meta, text in zip(page["metadatas"], page["documents"], strict=True):
-                if current.get(meta["article_id"]) != meta["content_hash"]:
-                    continue
-                out.append(StoredPassage(_passage(meta, text), meta.get("title", ""), 0.0, meta["content_hash"]))
+        for meta, row in zip(metas, rows, strict=True):
+            if current.get(meta["article_id"]) != meta["content_hash"]:
+                continue
+            out.append(StoredPassage(_passage(meta, row[-1]), meta.get("title", ""), 0.0, meta["content_hash"]))
         out.sort(key=lambda p: (p.passage.article_id, p.passage.start))
         return out
 
-    def search(self, vector: list[float], k: int) -> list[StoredPassage]:
-        from llama_index.core.vector_stores.types import VectorStoreQuery
+    @property
+    def _cache_path(self) -> Path:
+        name = self.settings.collection
+        if self.settings.chroma_url:
+            name += "-" + hashlib.sha256(self.settings.chroma_url.encode("utf-8")).hexdigest()[:8]
+        return Path(self.settings.index_dir) / f"passages-{name}.json"
 
-        k = min(k, self.count())
-        if k == 0:
+    def _read_cache(self) -> dict[str, list]:
+        try:
+            data = json.loads(self._cache_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("fields") != list(_CACHED):
+            return {}
+        rows = data.get("rows")
+        return rows if isinstance(rows, dict) else {}
+
+    def _write_cache(self, rows: dict[str, list]) -> None:
+        """Best effort: a read-only index folder just means no cache."""
+        path = self._cache_path
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            payload = {"version": CACHE_VERSION, "fields": list(_CACHED), "rows": rows}
+            tmp.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+    def search(self, vector: list[float], k: int) -> list[StoredPassage]:
+        """The ``k`` nearest passages. Reads Chroma directly, with the fields and the similarity
+        (exp(-distance)) of llama-index's ``ChromaVectorStore.query``, without rebuilding each hit's node."""
+        if k <= 0:
             return []
-        query = VectorStoreQuery(query_embedding=list(map(float, vector)), similarity_top_k=k)
-        result = self.vector_store.query(query)
+        embedding = [float(x) for x in vector]
+        include = ["documents", "metadatas", "distances"]
+        try:
+            result = self.collection.query(query_embeddings=[embedding], n_results=k, include=include)
+        except Exception:  # a backend that refuses k > count: ask for what it has
+            k = min(k, self.count())
+            if k == 0:
+                return []
+            result = self.collection.query(query_embeddings=[embedding], n_results=k, include=include)
         out = []
-        for node, similarity in zip(result.nodes, result.similarities, strict=True):
-            passage = _passage(node.metadata, node.get_content())
-            out.append(
-                StoredPassage(passage, node.metadata.get("title", ""), similarity, node.metadata["content_hash"])
-            )
+        hits = zip(result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
+        for text, meta, distance in hits:
+            passage = _passage(meta, text or "")
+            out.append(StoredPassage(passage, meta.get("title", ""), math.exp(-distance), meta["content_hash"]))
         return out
 
     def article_meta(self, article_id: str) -> dict:
         page = self.collection.get(where={"article_id": article_id}, include=["metadatas"], limit=1)
         return page["metadatas"][0] if page["metadatas"] else {}
+
+
+def _group(groups: dict[tuple[str, str], dict], metadatas: list[dict]) -> None:
+    for meta in metadatas:
+        key = (meta["article_id"], meta["content_hash"])
+        group = groups.get(key)
+        if group is None:
+            groups[key] = {"meta": meta, "count": 1}
+        else:
+            group["count"] += 1
+
+
+def _records(groups: dict[tuple[str, str], dict]) -> dict[str, ArticleRecord]:
+    records: dict[str, ArticleRecord] = {}
+    for (article_id, content_hash), group in groups.items():
+        meta = group["meta"]
+        record = ArticleRecord(
+            article_id=article_id,
+            title=meta.get("title", ""),
+            content_hash=content_hash,
+            passages=group["count"],
+            expected=int(meta.get("n_passages", 0)),
+            indexed_at=float(meta.get("indexed_at", 0.0)),
+            published=meta.get("published", ""),
+            byline=meta.get("byline", ""),
+        )
+        previous = records.get(article_id)
+        if previous is None or (record.complete, record.indexed_at) > (previous.complete, previous.indexed_at):
+            records[article_id] = record
+    return records
 
 
 def _passage(meta: dict, text: str) -> Passage:

@@ -103,6 +103,41 @@ def cmd_eval(args) -> int:
     return eval_main(args, _settings(args))
 
 
+def cmd_bench(args) -> int:
+    from qa.squad import main as squad_main
+
+    return squad_main(args, _settings(args))
+
+
+def cmd_import(args) -> int:
+    from qa.importers import ImporterError, import_jsonl, import_reuters
+    from qa.settings import Settings
+
+    settings = Settings.from_env()
+    try:
+        if args.source == "reuters":
+            out = Path(args.out) if args.out else settings.data_dir / "reuters" / "corpus"
+            arff = [Path(p) for p in args.arff] if args.arff else None
+            report = import_reuters(out, settings.data_dir / "cache", arff)
+        else:
+            out = Path(args.out) if args.out else settings.corpus_dir
+            report = import_jsonl(Path(args.file), out)
+    except ImporterError as exc:
+        print(f"qa import {args.source}: {exc}", file=sys.stderr)
+        return 2
+    for bad in report.bad:
+        print(f"{getattr(args, 'file', 'arff')}:{bad.line}: skipped: {bad.reason}", file=sys.stderr)
+    print(report.summary())
+    if args.source == "reuters":
+        index = report.out_dir.parent / "index"
+        print(f"next: QA_CORPUS_DIR={report.out_dir} QA_INDEX_DIR={index} qa ingest  (then qa ask with the same)")
+    elif report.out_dir != settings.corpus_dir:
+        print(f"next: QA_CORPUS_DIR={report.out_dir} qa ingest")
+    else:
+        print("next: qa ingest")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qa", description="Cited answers over a news corpus.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +167,25 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, help="evaluate only the first N items")
     ev.add_argument("--out", help="report folder (default: eval/reports)")
     ev.set_defaults(func=cmd_eval)
+
+    imp = sub.add_parser("import", help="turn an article collection into corpus files")
+    imp_sub = imp.add_subparsers(dest="source", required=True)
+    reu = imp_sub.add_parser("reuters", help="the 2,158 Reuters-21578 articles from Debian's weka package")
+    reu.add_argument("--out", help="output folder (default: QA_DATA_DIR/reuters/corpus)")
+    reu.add_argument("--arff", nargs="+", help="ARFF files to read instead of fetching the weka package")
+    reu.set_defaults(func=cmd_import)
+    jsl = imp_sub.add_parser("jsonl", help='one article per line: {"id","title","text","published","url"}')
+    jsl.add_argument("file", help="JSONL file (may be gzipped)")
+    jsl.add_argument("--out", help="output folder (default: QA_CORPUS_DIR)")
+    jsl.set_defaults(func=cmd_import)
+
+    bench = sub.add_parser("bench", help="run a public benchmark (SQuAD v1.1 dev) on its own corpus and index")
+    bench.add_argument("name", choices=["squad"])
+    bench.add_argument("--questions", type=int, default=200, help="questions to sample (default: 200)")
+    bench.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
+    bench.add_argument("--generator", choices=["extractive", "local", "openai"])
+    bench.add_argument("--out", help="report folder (default: eval/reports)")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -79,3 +79,8 @@ def condense(question: str, history: list[dict] | None) -> str:
     if needs_context and last_user:
         rewritten = f"{rewritten} (context: {last_user})"
     return rewritten
+
+
+def focus(standalone: str) -> str:
+    """The question itself, without the "(context: ...)" borrowed for retrieval: what sentences must answer."""
+    return re.sub(r"\s*\(context: .*\)\s*$", "", standalone)

@@ -12,14 +12,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qa.citations import strip_markers
-from qa.condense import condense
+from qa.condense import condense, focus
 from qa.conflicts import Claim, find_conflict
+from qa.abstain import missing_answer_type
 from qa.generators import GeneratorError, get_generator
+from qa.generators.extractive import ExtractiveGenerator, draft_from
 from qa.settings import Settings
 from qa.types import Answer, Citation, DroppedSentence, ScoredPassage
 from qa.verify import VerifiedSentence, check_sentence, draft_sentences
 
 ABSTAIN_TEXT = "The articles don't say."
+EVIDENCE_PASSAGES = 6  # passages mined for answer sentences (the generator sees top_k of them)
 MAX_QUESTION_CHARS = 2000
 
 
@@ -140,26 +143,37 @@ class Engine:
             "question": question,
             "standalone_question": standalone if standalone != question else "",
         }
-        best = passages[0].score if passages else float("-inf")
-        if best < self.settings.abstain_threshold:
-            yield ABSTAIN_TEXT
-            timings["generate"] = 0.0
-            timings["total"] = time.perf_counter() - started
-            yield self._abstention(passages, timings, common, generator or self.settings.generator)
-            return
-
         name = generator or self.settings.generator
         generated_at = time.perf_counter()
-        draft = _Draft(passages, [], [], [])
+        # The best-supported sentences decide whether the articles answer at all, whatever generates.
+        extractive = ExtractiveGenerator(self.retriever.reranker)
+        # The first top_k of the mined passages are the generator's, so [n] means the same in both.
+        mined = retrieval.passages[: max(top_k, EVIDENCE_PASSAGES)]
+        asked = focus(standalone)
+        evidence = extractive.select(asked, mined)
+        best = evidence[0].score if evidence else float("-inf")
+        refusal = missing_answer_type(asked, [e.text for e in evidence])
+        if best < self.settings.abstain_threshold or refusal:
+            yield ABSTAIN_TEXT
+            timings["generate"] = time.perf_counter() - generated_at
+            timings["total"] = time.perf_counter() - started
+            yield self._abstention(passages, timings, common, name, notice=refusal)
+            return
+
+        draft = _Draft(mined, [], [], [])
         notice = ""
+        fallback = draft_from(evidence)
         try:
-            yield from self._verified_pieces(get_generator(self.settings, name), standalone, draft)
+            pieces = (
+                fallback if name == "extractive" else get_generator(self.settings, name).draft(standalone, passages)
+            )
+            yield from self._verified_pieces(pieces, draft)
         except GeneratorError as exc:
             notice = f"The {name} generator failed ({exc}); showing the extractive answer instead."
         if not draft.sentences and name != "extractive":
             if not notice:
                 notice = f"No sentence of the {name} generator's answer was supported; showing the extractive answer."
-            yield from self._verified_pieces(get_generator(self.settings, "extractive"), standalone, draft)
+            yield from self._verified_pieces(draft_from(evidence), draft)
         timings["generate"] = time.perf_counter() - generated_at
         timings["total"] = time.perf_counter() - started
         if not draft.sentences:
@@ -183,11 +197,11 @@ class Engine:
             **common,
         )
 
-    def _verified_pieces(self, generator, question: str, draft: _Draft) -> Iterator[str]:
-        """Run the generator, verify each sentence as soon as it is complete, yield the accepted ones."""
+    def _verified_pieces(self, pieces: Iterator[str], draft: _Draft) -> Iterator[str]:
+        """Verify each drafted sentence as soon as it is complete, yield the accepted ones."""
         reranker = self.retriever.reranker
         buffer = ""
-        for piece in generator.draft(question, draft.passages):
+        for piece in pieces:
             buffer += piece
             sentences = draft_sentences(buffer)
             if len(sentences) < 2:

@@ -29,7 +29,7 @@ class Settings:
     openai_timeout: float = 30.0
     top_k: int = 4  # passages handed to the generator
     candidates: int = 20  # passages fused from dense + keyword before reranking
-    abstain_threshold: float = 0.0  # best rerank logit below this: the articles don't say
+    abstain_threshold: float = -1.0  # best sentence's cross-encoder logit below this: the articles don't say
     data_dir: Path = PROJECT_ROOT / "data"
     host: str = "127.0.0.1"
     port: int = 7860

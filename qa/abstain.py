@@ -1,0 +1,82 @@
+"""When the articles don't say: the evidence is too weak, or it lacks the kind of answer asked for.
+
+The cross-encoder scores how well the best sentence answers the question; a threshold calibrated on the
+evaluation set (answerable and unanswerable items) decides. On top, a question that asks for a kind of
+answer (an age, a duration, an amount of money, a quantity, a date) is refused when no evidence sentence
+holds that kind of thing, and "Who is the <role> ..." is refused when no evidence sentence names the role.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.keyword import tokenize
+
+_NUMBER = r"\d[\d,.]*"
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+ANSWER_TYPES: list[tuple[re.Pattern, re.Pattern, str]] = [
+    (
+        re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I),
+        re.compile(rf"\b{_NUMBER}[- ]year[- ]old\b|\baged? {_NUMBER}\b|\({_NUMBER}\)", re.I),
+        "an age",
+    ),
+    (
+        re.compile(r"\bhow long\b(?! (?:is|was) the)|\bduration\b", re.I),
+        re.compile(
+            rf"\b(?:{_NUMBER}|one|two|three|four|five|six|several|few)[- ](?:second|minute|hour|day|week|month|year)s?\b",
+            re.I,
+        ),
+        "a duration",
+    ),
+    (
+        re.compile(r"\bdollar value\b|\bhow much money\b|\bworth\b|\bcost\b|\bprice\b", re.I),
+        re.compile(rf"[$€£¥]\s?{_NUMBER}|\b{_NUMBER} ?(?:dollars|euros|yuan|billion|million|trillion)\b", re.I),
+        "an amount of money",
+    ),
+    (
+        re.compile(r"\b(?:rate|percentage|per ?cent)\b", re.I),
+        re.compile(r"%|\bper ?cent\b", re.I),
+        "a rate or percentage",
+    ),
+    (
+        re.compile(r"\bhow many\b|\bhow much\b|\bwhat (?:share|number)\b", re.I),
+        re.compile(
+            rf"\b{_NUMBER}\b|%|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?)\b", re.I
+        ),
+        "a number",
+    ),
+    (
+        re.compile(r"^\s*when\b|\bwhat (?:date|day|year|month|time)\b", re.I),
+        re.compile(
+            rf"\b(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:19|20)\d\d|today|"
+            r"yesterday|tomorrow|week|month|year|ago|since|after|before|later|earlier|soon)\b",
+            re.I,
+        ),
+        "a date or time",
+    ),
+]
+_ROLE = re.compile(r"^\s*who (?:is|was|are|were) (?:the )?(?:current |new |former )?([^?]+)", re.I)
+_ROLE_STOP = {"of", "in", "at", "for", "to", "on", "that", "who", "behind", "leading", "running", "responsible", "with"}
+
+
+def missing_answer_type(question: str, evidence: list[str]) -> str:
+    """Why the evidence cannot answer ``question`` ("" when it may)."""
+    text = " ".join(evidence)
+    focus = set(tokenize(question))
+    for asks, holds, kind in ANSWER_TYPES:
+        if asks.search(question):
+            # The thing asked for must stand in a sentence that is about the question, not just anywhere.
+            if not any(holds.search(sentence) and focus & set(tokenize(sentence)) for sentence in evidence):
+                return f"the question asks for {kind} and the closest passages give none"
+            break
+    role = _ROLE.match(question)
+    if role:
+        words = []
+        for word in role.group(1).split()[:4]:
+            if word.lower() in _ROLE_STOP:
+                break
+            words.append(word)
+        wanted = set(tokenize(" ".join(words)))
+        if wanted and not wanted <= set(tokenize(text)):
+            return f"no passage names the {' '.join(words)}"
+    return ""

@@ -1,0 +1,545 @@
+"""The Gradio app: chat with a sources panel, answer settings, and a corpus tab. Thin: it calls ``qa``.
+
+``build_app(settings)`` makes the Blocks; ``serve(settings)`` launches it with safe defaults (bound to
+``settings.host``, optional basic auth from ``settings.auth``, no share link, no analytics, no CDN).
+The chat is also an API endpoint, ``/ask``, for the official ``gradio_client``::
+
+    from gradio_client import Client
+    answer = Client("http://127.0.0.1:7860/").predict(
+        "How many American users does TikTok have?", "[]", api_name="/ask"
+    )  # -> Answer.to_dict(): text, citations [{n, article_id, title, quote, start, end, ...}], abstained, ...
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+for _name, _value in (
+    ("HF_HUB_OFFLINE", "1"),
+    ("TRANSFORMERS_OFFLINE", "1"),
+    ("GRADIO_ANALYTICS_ENABLED", "False"),
+    ("ANONYMIZED_TELEMETRY", "False"),
+    ("TOKENIZERS_PARALLELISM", "false"),
+):
+    os.environ.setdefault(_name, _value)
+
+import gradio as gr  # noqa: E402
+
+from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
+from qa.types import Answer  # noqa: E402
+from ui import corpus, render  # noqa: E402
+from ui.assets import CSS, JS  # noqa: E402
+
+log = logging.getLogger("ui.app")
+
+EXAMPLES = [
+    "How many American users does TikTok have?",
+    "How much did U.S. farm exports to China fall?",
+    "Who chairs the American Soybean Association?",
+    "What did Li Chenggang call the expanded U.S. sanctions?",
+    "What did Bessent say about TikTok?",
+]
+GENERATOR_LABELS = {
+    "extractive": "Extractive: quotes the articles",
+    "local": "Local model (llama.cpp)",
+    "openai": "Hosted model (OpenAI-compatible)",
+}
+MAX_TOP_K = 12
+ARTICLE_HEADERS = ["Title", "Article id", "Passages", "Indexed", "Dateline", "Byline"]
+
+
+def generator_choices(settings: Settings) -> list[str]:
+    """Generators offered in the app: the hosted one only when an endpoint is configured."""
+    return [g for g in GENERATORS if g != "openai" or settings.openai_base_url]
+
+
+def parse_auth(auth: str) -> tuple[str, str] | None:
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise SettingsError("QA_AUTH must look like user:password")
+    return user, password
+
+
+def history_from_turns(turns: list[dict]) -> list[dict]:
+    """Earlier answered turns as the engine's history: [{role, content}, ...]."""
+    history = []
+    for turn in turns:
+        if turn.get("answer"):
+            history.append({"role": "user", "content": turn["question"]})
+            history.append({"role": "assistant", "content": turn["answer"]["text"]})
+    return history
+
+
+def parse_history(history_json: str) -> list[dict]:
+    """The API's ``history_json``: a JSON list of {"role": "user"|"assistant", "content": str}."""
+    if not history_json or not history_json.strip():
+        return []
+    try:
+        history = json.loads(history_json)
+    except json.JSONDecodeError as exc:
+        raise gr.Error(f"history_json is not valid JSON ({exc.msg} at position {exc.pos})") from None
+    if not isinstance(history, list) or not all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+        for t in history
+    ):
+        raise gr.Error('history_json must be a list of {"role": "user" or "assistant", "content": "..."} objects')
+    return history
+
+
+def friendly_error(exc: BaseException) -> str:
+    """One clear sentence for the chat; never a traceback."""
+    from index.load import ArticleError
+    from index.store import StoreError
+    from qa.generators import GeneratorError
+    from qa.models import ModelMissingError
+    from qa.pipeline import QuestionError
+
+    if isinstance(exc, QuestionError):
+        return f"That question can't be answered as asked: {exc}."
+    if isinstance(exc, StoreError):
+        return f"The article index isn't available: {exc}. Add articles in the Corpus tab or run `qa ingest`."
+    if isinstance(exc, GeneratorError):
+        return f"The answer generator failed: {exc}. Try the extractive generator in the settings."
+    if isinstance(exc, ModelMissingError):
+        return f"A model file is missing: {exc}."
+    if isinstance(exc, (ArticleError, SettingsError)):
+        return str(exc)
+    log.exception("unexpected error while answering")
+    return f"Something went wrong while answering ({type(exc).__name__}). The details are in the server log."
+
+
+class App:
+    """The handlers behind the Blocks, bound to one Settings (the same object the CLI builds)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._feedback_lock = threading.Lock()
+
+    @property
+    def engine(self):
+        from qa.pipeline import engine_for
+
+        return engine_for(self.settings)
+
+    def lookup(self, article_id: str):
+        return corpus.find_article(self.settings, article_id)
+
+    def _options(self, generator: str | None, top_k) -> dict:
+        options = {}
+        if generator:
+            if generator not in generator_choices(self.settings):
+                raise gr.Error(
+                    f"unknown generator {generator!r}; use one of {', '.join(generator_choices(self.settings))}"
+                )
+            options["generator"] = generator
+        if top_k:
+            k = int(top_k)
+            if not 1 <= k <= min(50, self.settings.candidates):
+                raise gr.Error(f"top_k must be between 1 and {min(50, self.settings.candidates)}")
+            options["top_k"] = k
+        return options
+
+    # --- chat --------------------------------------------------------------------------------------
+    def chat(self, question: str, turns: list[dict] | None, generator: str, top_k: float, show_scores: bool):
+        """Stream one answer into the chat: (messages, turns, sources panel, question box)."""
+        turns = list(turns or [])
+        question = (question or "").strip()
+        if not question:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        pending = {"question": question, "text": ""}
+        yield render.turn_messages(turns, pending), gr.skip(), gr.skip(), ""
+        try:
+            options = self._options(generator, top_k)
+            final: Answer | None = None
+            for item in self.engine.stream(question, history_from_turns(turns), **options):
+                if isinstance(item, Answer):
+                    final = item
+                else:
+                    pending["text"] += item
+                    yield render.turn_messages(turns, pending), gr.skip(), gr.skip(), gr.skip()
+            if final is None:
+                raise RuntimeError("the engine finished without an answer")
+            turn = {"question": question, "answer": final.to_dict(), "error": ""}
+        except Exception as exc:  # every failure becomes a message in the chat
+            message = exc.message if isinstance(exc, gr.Error) else friendly_error(exc)
+            turn = {"question": question, "answer": None, "error": message}
+        turns.append(turn)
+        panel = render.sources_panel(turns, bool(show_scores), self.lookup, active=len(turns) - 1)
+        yield render.turn_messages(turns), turns, (panel if turn["answer"] else gr.skip()), gr.skip()
+
+    def repanel(self, turns: list[dict] | None, show_scores: bool) -> str:
+        return render.sources_panel(list(turns or []), bool(show_scores), self.lookup)
+
+    def open_article(self, request: dict) -> dict:
+        """Server function for the panel: the whole article with [start, end) highlighted."""
+        try:
+            article_id = str(request["article_id"])
+            start, end = int(request["start"]), int(request["end"])
+        except (KeyError, TypeError, ValueError):
+            return {"error": "bad request: expected article_id, start and end"}
+        article = self.lookup(article_id)
+        if article is None:
+            return {"error": f"the article {article_id} is no longer in the corpus"}
+        return render.article_view(article, start, end)
+
+    def feedback(self, turns: list[dict] | None, generator: str, top_k: float, data: gr.LikeData) -> None:
+        """Append one thumbs up/down to data_dir/feedback.jsonl."""
+        turns = list(turns or [])
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn_index = int(index) // 2
+        if not 0 <= turn_index < len(turns):
+            return
+        turn = turns[turn_index]
+        answer = turn.get("answer") or {}
+        value = {True: "up", False: "down"}.get(data.liked, str(data.liked) or "cleared")
+        record = {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "feedback": value,
+            "question": turn["question"],
+            "standalone_question": answer.get("standalone_question", ""),
+            "answer": answer.get("text", ""),
+            "error": turn.get("error", ""),
+            "abstained": answer.get("abstained"),
+            "citations": [
+                {k: c[k] for k in ("n", "article_id", "start", "end", "quote")} for c in answer.get("citations", [])
+            ],
+            "generator": answer.get("generator", generator),
+            "top_k": int(top_k or self.settings.top_k),
+        }
+        path = Path(self.settings.data_dir) / "feedback.jsonl"
+        try:
+            with self._feedback_lock:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            gr.Warning(f"Could not save the feedback: {exc.strerror}", duration=6)
+            return
+        gr.Info("Thanks, your feedback was saved.", duration=3)
+
+    # --- API ---------------------------------------------------------------------------------------
+    def api_ask(self, question: str, history_json: str = "[]", generator: str = "", top_k: int = 0) -> dict:
+        """Answer a question from the articles. history_json: JSON list of earlier turns
+        [{"role": "user"|"assistant", "content": "..."}]; generator: "" (default), extractive, local or
+        openai; top_k: passages handed to the generator (0 = default). Returns Answer.to_dict()."""
+        history = parse_history(history_json)
+        options = self._options(generator, top_k)
+        try:
+            return self.engine.answer(question, history, **options).to_dict()
+        except Exception as exc:
+            raise gr.Error(friendly_error(exc)) from None
+
+    # --- corpus ------------------------------------------------------------------------------------
+    def corpus_view(self):
+        """(table rows, delete choices, header status) from the index."""
+        from index.store import StoreError
+
+        try:
+            rows = corpus.list_articles(self.settings)
+        except StoreError as exc:
+            return [], gr.update(choices=[], value=[]), f"No index yet ({exc})."
+        table = [[r.title, r.article_id, r.passages, r.indexed, r.published, r.byline] for r in rows]
+        choices = [(f"{r.article_id} — {r.title[:70]}", r.article_id) for r in rows]
+        passages = sum(r.passages for r in rows)
+        status = f"**{len(rows)}** article{'s' if len(rows) != 1 else ''} · **{passages}** passages indexed"
+        return table, gr.update(choices=choices, value=[]), status
+
+    def _progress(self, progress: gr.Progress):
+        def update(done: int, total: int, what: str) -> None:
+            progress((done, total), desc=f"Embedding {what}", unit=what)
+
+        return update
+
+    def _after_change(self, lines: list[str]):
+        table, choices, status = self.corpus_view()
+        return "\n".join(lines), table, choices, status
+
+    def upload(self, files: list[str] | None, progress=gr.Progress()):  # noqa: B008 (gradio's idiom)
+        """Check, store and ingest uploaded files; (status, table, delete choices, header, file box)."""
+        if not files:
+            return (*self._after_change(["Choose .txt, .md or .html files to add."]), None)
+        progress(0, desc="Checking the files")
+        items, lines = [], []
+        for path in files:
+            path = Path(path)
+            name = path.name
+            try:
+                size = path.stat().st_size
+                if size > corpus.MAX_UPLOAD_BYTES:
+                    lines.append(f"- ✗ **{render.plain(name)}**: {size:,} bytes is over the 2 MB limit")
+                else:
+                    items.append((name, path.read_bytes()))
+            except OSError as exc:
+                lines.append(f"- ✗ **{render.plain(name)}**: cannot read the upload ({exc.strerror})")
+            finally:
+                path.unlink(missing_ok=True)  # gradio's temporary copy; the corpus keeps its own
+        try:
+            report = corpus.upload(self.settings, items, self._progress(progress))
+        except Exception as exc:
+            lines.insert(0, f"⚠ {friendly_error(exc)}")
+            return (*self._after_change(lines), None)
+        for stored in report.stored:
+            verb = "Replaced" if stored.replaced else "Added"
+            lines.append(
+                f"- ✓ {verb} **{render.plain(stored.article_id)}** ({render.plain(stored.name)}): "
+                f"{render.plain(stored.title)}"
+            )
+        for name, reason in report.refused:
+            lines.append(f"- ✗ **{render.plain(name)}** refused: {render.plain(reason)}")
+        if report.ingest_summary:
+            lines.append(f"\nIndex updated: {render.plain(report.ingest_summary)}")
+        return (*self._after_change(lines), None)
+
+    def delete(self, ids: list[str] | None, confirmed: bool, progress=gr.Progress()):  # noqa: B008
+        ids = [i for i in (ids or []) if isinstance(i, str)]
+        if not ids:
+            return self._after_change(["Select the articles to delete first."])
+        if not confirmed:
+            return self._after_change(["Nothing deleted."])
+        progress(0, desc="Deleting")
+        try:
+            report = corpus.delete(self.settings, ids, self._progress(progress))
+        except Exception as exc:
+            return self._after_change([f"⚠ {friendly_error(exc)}"])
+        lines = [f"- ✓ Deleted **{render.plain(i)}**" for i in report.deleted]
+        missing = sorted(set(ids) - set(report.deleted))
+        lines += [f"- {render.plain(i)}: no file in the corpus folder; its passages were removed" for i in missing]
+        lines.append(f"\nIndex updated: {render.plain(report.ingest_summary)}")
+        return self._after_change(lines)
+
+    def rescan(self, progress=gr.Progress()):  # noqa: B008
+        progress(0, desc="Scanning the corpus folder")
+        try:
+            report = corpus.rescan(self.settings, self._progress(progress))
+        except Exception as exc:
+            return self._after_change([f"⚠ {friendly_error(exc)}"])
+        return self._after_change([f"Index updated: {render.plain(report.ingest_summary)}"])
+
+
+def build_app(settings: Settings) -> gr.Blocks:
+    """The whole app for one Settings object; launch it with ``serve`` (or ``launch(**launch_options(s))``)."""
+    app = App(settings)
+    choices = generator_choices(settings)
+
+    def open_article(request: dict) -> dict:  # a plain function: gradio marks server functions by attribute
+        return app.open_article(request)
+
+    with gr.Blocks(title="Newsdesk QA", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        turns = gr.State([])
+        with gr.Row(elem_id="nq-header"):
+            gr.HTML(
+                '<h1>Newsdesk QA</h1><span class="nq-tagline">Answers from the news articles, '
+                "every sentence cited and checked against its source.</span>",
+                elem_id="nq-title",
+            )
+            header_status = gr.Markdown("", elem_id="nq-status")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=420):
+                        chatbot = gr.Chatbot(
+                            elem_id="nq-chat",
+                            show_label=False,
+                            height=560,
+                            buttons=[],
+                            latex_delimiters=[],
+                            sanitize_html=True,
+                            line_breaks=False,
+                            feedback_options=("Like", "Dislike"),
+                            placeholder="**Ask about the articles.** Answers quote the corpus; click a marker to "
+                            "see the passage.",
+                            examples=[{"text": q} for q in EXAMPLES],
+                        )
+                        with gr.Row(elem_id="nq-ask-row"):
+                            question = gr.Textbox(
+                                show_label=False,
+                                placeholder="Ask a question about the articles…",
+                                elem_id="nq-question",
+                                scale=8,
+                                max_length=2000,
+                                autofocus=True,
+                                submit_btn="Ask",
+                            )
+                        with gr.Row(elem_id="nq-settings", equal_height=True):
+                            generator = gr.Dropdown(
+                                [(GENERATOR_LABELS[g], g) for g in choices],
+                                value=settings.generator if settings.generator in choices else "extractive",
+                                label="Generator",
+                                elem_id="nq-generator",
+                                scale=3,
+                                min_width=200,
+                                filterable=False,
+                            )
+                            top_k = gr.Slider(
+                                1,
+                                min(MAX_TOP_K, settings.candidates),
+                                value=min(settings.top_k, MAX_TOP_K, settings.candidates),
+                                step=1,
+                                label="Passages used",
+                                elem_id="nq-top-k",
+                                scale=3,
+                                min_width=200,
+                            )
+                            with gr.Column(scale=2, min_width=170, elem_id="nq-settings-side"):
+                                show_scores = gr.Checkbox(label="Show retrieval scores", elem_id="nq-scores")
+                                new_chat = gr.Button("New conversation", size="sm", elem_id="nq-new")
+                    with gr.Column(scale=2, min_width=340):
+                        sources = gr.HTML(
+                            render.EMPTY_PANEL,
+                            elem_id="nq-sources",
+                            js_on_load=JS,
+                            server_functions=[open_article],
+                            apply_default_css=True,
+                        )
+            with gr.Tab("Corpus", id="corpus"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        articles = gr.Dataframe(
+                            headers=ARTICLE_HEADERS,
+                            datatype=["str", "str", "number", "str", "str", "str"],
+                            interactive=False,
+                            wrap=True,
+                            label="Indexed articles",
+                            elem_id="nq-articles",
+                            column_widths=["29%", "19%", "10%", "12%", "15%", "15%"],
+                        )
+                    with gr.Column(scale=2, min_width=320):
+                        files = gr.File(
+                            label="Add articles: .txt, .md or .html, up to 2 MB each",
+                            file_count="multiple",
+                            file_types=list(corpus.UPLOAD_SUFFIXES),
+                            type="filepath",
+                            elem_id="nq-upload",
+                        )
+                        corpus_status = gr.Markdown("", elem_id="nq-corpus-status")
+                        to_delete = gr.Dropdown(
+                            choices=[],
+                            value=[],
+                            multiselect=True,
+                            label="Articles to delete",
+                            elem_id="nq-delete-select",
+                        )
+                        with gr.Row():
+                            delete_btn = gr.Button("Delete selected", variant="stop", size="md", elem_id="nq-delete")
+                            rescan_btn = gr.Button("Re-scan corpus folder", size="md", elem_id="nq-rescan")
+                        confirmed = gr.Checkbox(value=False, visible=False)
+
+        ask_inputs = [question, turns, generator, top_k, show_scores]
+        ask_outputs = [chatbot, turns, sources, question]
+        question.submit(
+            app.chat,
+            ask_inputs,
+            ask_outputs,
+            api_visibility="private",
+            concurrency_limit=2,
+            concurrency_id="ask",
+            show_progress="hidden",
+        )
+
+        def pick_example(data: gr.SelectData) -> str:
+            value = data.value
+            return value.get("text", "") if isinstance(value, dict) else str(value)
+
+        chatbot.example_select(pick_example, None, question, api_visibility="private", queue=False).then(
+            app.chat,
+            ask_inputs,
+            ask_outputs,
+            api_visibility="private",
+            concurrency_id="ask",
+            show_progress="hidden",
+        )
+        chatbot.like(app.feedback, [turns, generator, top_k], None, api_visibility="private")
+        show_scores.change(app.repanel, [turns, show_scores], sources, api_visibility="private", queue=False)
+        new_chat.click(
+            lambda: ([], [], render.EMPTY_PANEL, ""),
+            None,
+            [chatbot, turns, sources, question],
+            api_visibility="private",
+            queue=False,
+        )
+        chatbot.clear(lambda: ([], render.EMPTY_PANEL), None, [turns, sources], api_visibility="private", queue=False)
+
+        corpus_outputs = [corpus_status, articles, to_delete, header_status]
+        files.upload(
+            app.upload,
+            files,
+            [*corpus_outputs, files],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="corpus",
+            show_progress="full",
+        )
+        delete_btn.click(
+            app.delete,
+            [to_delete, confirmed],
+            corpus_outputs,
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="corpus",
+            js="(ids, _) => [ids, !!(ids && ids.length) && window.confirm("
+            "'Delete ' + ids.length + ' article(s) from the corpus folder and the index?')]",
+        )
+        rescan_btn.click(
+            app.rescan, None, corpus_outputs, api_visibility="private", concurrency_limit=1, concurrency_id="corpus"
+        )
+        demo.load(app.corpus_view, None, [articles, to_delete, header_status], api_visibility="private")
+
+        gr.api(app.api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
+    return demo
+
+
+THEME = gr.themes.Default(primary_hue="indigo", neutral_hue="slate")
+
+
+def launch_options(settings: Settings) -> dict:
+    """``Blocks.launch`` keyword arguments: safe defaults plus our theme, CSS and upload limit."""
+    return {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "share": False,
+        "auth": parse_auth(settings.auth),
+        "auth_message": "Newsdesk QA: sign in with the user name and password the operator gave you.",
+        "show_error": False,  # unexpected exceptions show a generic error, never their details
+        "max_file_size": corpus.MAX_UPLOAD_BYTES,
+        "ssr_mode": False,  # no Node server
+        "mcp_server": False,
+        "pwa": False,
+        "enable_monitoring": False,
+        "footer_links": ["api"],
+        "theme": THEME,
+        "css": CSS,
+        "quiet": True,
+    }
+
+
+def warm_up(settings: Settings) -> None:
+    """Load the models and the keyword index before the first question (errors wait for that question)."""
+    try:
+        from qa.pipeline import engine_for
+
+        started = time.perf_counter()
+        engine = engine_for(settings)
+        engine.retriever.retrieve("warm up", settings.candidates)
+        log.info("models loaded in %.1f s", time.perf_counter() - started)
+    except Exception as exc:  # reported again when a question is asked
+        log.warning("warm-up failed: %s", exc)
+
+
+def serve(settings: Settings, *, block: bool = True) -> gr.Blocks:
+    """Launch the app for ``settings``; with ``block=False`` return once it is up (for tests)."""
+    options = launch_options(settings)
+    demo = build_app(settings)
+    demo.queue(default_concurrency_limit=2)
+    threading.Thread(target=warm_up, args=(settings,), daemon=True, name="qa-warm-up").start()
+    options["quiet"] = not block
+    demo.launch(prevent_thread_lock=not block, **options)
+    return demo

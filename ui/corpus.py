@@ -1,0 +1,256 @@
+"""Corpus management for the app: checked uploads with safe names, deletion, re-ingestion, listing.
+
+Nothing here trusts a name or an id that came from the browser: uploads are renamed to a safe file
+name inside ``settings.corpus_dir``, and deletion only ever removes a file found by walking that folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from index.load import ArticleError, article_id, corpus_files, load_article
+from qa.settings import Settings
+from qa.types import Article
+
+MAX_UPLOAD_BYTES = 2_000_000
+UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_LOOKS_LIKE_HTML = re.compile(
+    r"<\s*(!doctype\s+html|html|head|body|article|main|section|div|p|h[1-6]|title|meta)\b", re.IGNORECASE
+)
+_MAX_STEM = 80
+_CORPUS_LOCK = threading.Lock()  # one corpus change at a time per process (ingest also locks the index)
+
+
+class UploadError(ValueError):
+    """An uploaded file that is refused; the message says why and is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    name: str  # the safe file name it was stored under
+    article_id: str
+    title: str
+    replaced: bool
+
+
+@dataclass
+class ChangeReport:
+    stored: list[Stored] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (original name, reason)
+    deleted: list[str] = field(default_factory=list)
+    ingest_summary: str = ""
+
+
+def safe_filename(name: str) -> str:
+    """A file name made of [A-Za-z0-9._-] only: directories stripped, no leading dot, an allowed suffix.
+
+    ``../../etc/passwd.txt`` becomes ``passwd.txt``; ``C:\\x\\My Story!.HTML`` becomes ``My_Story.html``.
+    Raises UploadError when the suffix is not one we ingest.
+    """
+    base = re.split(r"[/\\]", str(name))[-1].strip()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = "." + suffix.lower() if suffix else ""
+    if suffix not in UPLOAD_SUFFIXES:
+        allowed = ", ".join(s for s in UPLOAD_SUFFIXES)
+        shown = suffix or "no extension"
+        raise UploadError(f"{shown} files are not accepted; upload one of {allowed}")
+    stem = _UNSAFE.sub("_", stem)
+    stem = re.sub(r"\.{2,}", ".", stem)  # no ".." anywhere
+    stem = re.sub(r"_{2,}", "_", stem)
+    stem = stem.lstrip("._-").rstrip("._-")[:_MAX_STEM].rstrip("._-")
+    return (stem or "article") + suffix
+
+
+def check_content(name: str, data: bytes) -> str:
+    """The upload's text when it is an acceptable article file, else UploadError saying why."""
+    if len(data) == 0:
+        raise UploadError("the file is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError(f"the file is {len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,} bytes (2 MB)")
+    if b"\x00" in data:
+        raise UploadError("the file is binary (it contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UploadError(f"the file is not UTF-8 text (invalid byte at offset {exc.start})") from None
+    if not text.strip():
+        raise UploadError("the file holds only white space")
+    if Path(name).suffix.lower() in (".html", ".htm") and not _LOOKS_LIKE_HTML.search(text[:20_000]):
+        raise UploadError("the file is named .html but does not look like HTML (no <html>, <body> or <p> tags)")
+    return text
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def files_for(settings: Settings, wanted_id: str) -> list[Path]:
+    """The corpus files whose article id is ``wanted_id`` (found by walking the folder, never by joining)."""
+    corpus = Path(settings.corpus_dir)
+    if not corpus.is_dir():
+        return []
+    return [p for p in corpus_files(corpus) if article_id(p, corpus) == wanted_id and _inside(corpus, p)]
+
+
+def store_upload(settings: Settings, original_name: str, data: bytes) -> Stored:
+    """Check one uploaded file and write it into the corpus folder under a safe name (atomically)."""
+    corpus = Path(settings.corpus_dir)
+    name = safe_filename(original_name)
+    text = check_content(name, data)
+    corpus.mkdir(parents=True, exist_ok=True)
+    target = corpus / name
+    if not _inside(corpus, target) or target.resolve().parent != corpus.resolve():
+        raise UploadError("refusing to write outside the corpus folder")
+    new_id = article_id(target, corpus)
+    clash = [p for p in files_for(settings, new_id) if p.name != name]
+    if clash:
+        raise UploadError(
+            f"an article with the id {new_id!r} already exists ({clash[0].name}); rename the file or delete that "
+            f"article first"
+        )
+    if target.is_symlink():
+        raise UploadError(f"{name} in the corpus folder is a symbolic link; refusing to replace it")
+    replaced = target.exists()
+    # Staged as a hidden file (never ingested) with the final suffix, so it is parsed as it will be.
+    fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=Path(name).suffix, dir=corpus)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        try:
+            article = load_article(tmp, corpus)
+        except ArticleError as exc:
+            raise UploadError(f"not usable as an article: {exc}") from None
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Stored(name=name, article_id=new_id, title=article.title, replaced=replaced)
+
+
+def delete_files(settings: Settings, ids: list[str]) -> list[str]:
+    """Remove the files of the given article ids from the corpus folder; returns the ids removed."""
+    removed = []
+    for wanted in ids:
+        paths = files_for(settings, wanted)
+        for path in paths:
+            path.unlink(missing_ok=True)
+        if paths:
+            removed.append(wanted)
+    return removed
+
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+def reindex(settings: Settings, progress: ProgressFn | None = None) -> str:
+    """Run incremental ingestion and make the answer engine pick the change up; returns the summary."""
+    from index.embed import shared_embedder
+    from index.ingest import ingest
+    from qa.pipeline import engine_for
+
+    report = ingest(settings, shared_embedder(settings.threads), Path(settings.corpus_dir), progress)
+    engine_for(settings).refresh()
+    text = report.summary()
+    for skipped in report.skipped:
+        text += f"\n- skipped {Path(skipped.source).name}: {skipped.reason}"
+    return text
+
+
+def upload(settings: Settings, files: list[tuple[str, bytes]], progress: ProgressFn | None = None) -> ChangeReport:
+    report = ChangeReport()
+    with _CORPUS_LOCK:
+        for original, data in files:
+            try:
+                report.stored.append(store_upload(settings, original, data))
+            except UploadError as exc:
+                report.refused.append((Path(re.split(r"[/\\]", original)[-1]).name, str(exc)))
+        if report.stored:
+            report.ingest_summary = reindex(settings, progress)
+    return report
+
+
+def delete(settings: Settings, ids: list[str], progress: ProgressFn | None = None) -> ChangeReport:
+    report = ChangeReport()
+    with _CORPUS_LOCK:
+        report.deleted = delete_files(settings, ids)
+        report.ingest_summary = reindex(settings, progress)
+    return report
+
+
+def rescan(settings: Settings, progress: ProgressFn | None = None) -> ChangeReport:
+    with _CORPUS_LOCK:
+        return ChangeReport(ingest_summary=reindex(settings, progress))
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    article_id: str
+    title: str
+    passages: int
+    indexed_at: float
+    published: str
+    byline: str
+    complete: bool
+
+    @property
+    def indexed(self) -> str:
+        if not self.indexed_at:
+            return ""
+        return datetime.fromtimestamp(self.indexed_at).strftime("%Y-%m-%d %H:%M")
+
+
+def list_articles(settings: Settings) -> list[ArticleRow]:
+    """What the index holds, one row per article, newest first. StoreError when there is no index."""
+    from index.embed import Embedder
+    from index.store import PassageStore
+
+    store = PassageStore(settings, Embedder.name, Embedder.dim, create=False)
+    rows = [
+        ArticleRow(r.article_id, r.title, r.passages, r.indexed_at, r.published, r.byline, r.complete)
+        for r in store.articles().values()
+    ]
+    return sorted(rows, key=lambda r: (-r.indexed_at, r.article_id))  # newest first
+
+
+_ARTICLE_CACHE: dict[tuple[str, float, int], Article] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def find_article(settings: Settings, wanted_id: str) -> Article | None:
+    """The article with this id as it is on disk now (cached by file, modification time and size)."""
+    paths = files_for(settings, wanted_id)
+    if not paths:
+        return None
+    path = paths[0]
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime, stat.st_size)
+    with _CACHE_LOCK:
+        cached = _ARTICLE_CACHE.get(key)
+    if cached is not None:
+        return cached
+    try:
+        article = load_article(path, Path(settings.corpus_dir))
+    except (ArticleError, OSError):
+        return None
+    with _CACHE_LOCK:
+        if len(_ARTICLE_CACHE) > 256:
+            _ARTICLE_CACHE.clear()
+        _ARTICLE_CACHE[key] = article
+    return article

@@ -1,0 +1,313 @@
+"""HTML for the chat messages, the sources panel and the article viewer, built from ``Answer.to_dict()``.
+
+Everything that came from an article, a question or a model is escaped here; the only markup is ours.
+Chat messages are one HTML block with no blank lines, so the chatbot's Markdown pass leaves them alone,
+and Markdown/LaTeX characters are written as entities for good measure.
+
+Citation markers link to ``#cite-<turn>-<n>``; ``ui/assets.py`` turns a click or hover on one into the
+quoted passage (a popover) and the matching card in the sources panel.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from qa.types import Article
+
+MARKER = re.compile(r"\[(\d+)\]")
+CONTEXT_CHARS = 420  # of a long paragraph, shown on each side of the quote
+TOOLTIP_CHARS = 300
+_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'*_`[]#$~|\\{}"}  # one pass: no double escaping
+
+ArticleLookup = Callable[[str], "Article | None"]
+
+
+def esc(text: str) -> str:
+    """HTML-escape, and neutralise Markdown and LaTeX characters (for chat messages)."""
+    return str(text).translate(_ENTITIES)
+
+
+def plain(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --- chat messages --------------------------------------------------------------------------------
+
+
+def _lines(escaped: str) -> str:
+    """Line breaks as <br>: a blank line would end the HTML block and let Markdown in."""
+    return re.sub(r"\s*\n\s*", "<br>", escaped.strip())
+
+
+def user_message(question: str) -> str:
+    return f'<div class="nq-user">{_lines(esc(question))}</div>'
+
+
+def pending_message() -> str:
+    return '<div class="nq-answer nq-pending"><span class="nq-dots">Searching the articles</span></div>'
+
+
+def streaming_message(text: str) -> str:
+    """The answer as verified so far; markers are shown but not linked until the answer is complete."""
+    body = _lines(esc(text))
+    body = re.sub(r"&#91;(\d+)&#93;", r'<span class="cite nq-cite-pending">\1</span>', body)
+    return f'<div class="nq-answer nq-streaming">{body}<span class="nq-caret"></span></div>'
+
+
+def error_message(message: str) -> str:
+    return (
+        f'<div class="nq-answer nq-error" role="alert"><strong>Could not answer.</strong> {_lines(esc(message))}</div>'
+    )
+
+
+def _linked(text: str, turn: int, citations: dict[int, dict], cls: str = "cite") -> str:
+    """Escaped ``text`` with each known ``[n]`` turned into a link to its source card."""
+    out, last = [], 0
+    for match in MARKER.finditer(text):
+        out.append(esc(text[last : match.start()]))
+        n = int(match.group(1))
+        c = citations.get(n)
+        if c is None:
+            out.append(esc(match.group()))
+        else:
+            tip = f"{c['title']}: “{_one_line(c['quote'], TOOLTIP_CHARS)}”"
+            out.append(f'<a class="{cls}" href="#cite-{turn}-{n}" title="{esc(tip)}" aria-label="Source {n}">{n}</a>')
+        last = match.end()
+    out.append(esc(text[last:]))
+    return _lines("".join(out))
+
+
+def answer_message(answer: dict, turn: int) -> str:
+    """The finished answer: rewrite note, linked text, refusal, conflict and notice, one HTML block."""
+    parts = ['<div class="nq-answer">']
+    if answer.get("standalone_question"):
+        parts.append(
+            '<div class="nq-rewrite" title="Follow-up questions are rewritten to stand alone before searching">'
+            f'Understood as: <q class="nq-standalone">{_lines(esc(answer["standalone_question"]))}</q></div>'
+        )
+    citations = {c["n"]: c for c in answer.get("citations", [])}
+    if answer.get("abstained"):
+        parts.append(f'<div class="nq-refusal"><strong>{_lines(esc(answer["text"]))}</strong>')
+        closest = answer.get("closest") or []
+        if closest:
+            links = _linked(
+                " ".join(f"[{c['n']}]" for c in closest), turn, {c["n"]: c for c in closest}, cls="cite nq-cite-closest"
+            )
+            parts.append(
+                f" No passage answers this question. Closest coverage: {links} (see the panel; not an answer)."
+            )
+        parts.append("</div>")
+    else:
+        parts.append(f'<div class="nq-text">{_linked(answer["text"], turn, citations)}</div>')
+    if answer.get("conflict"):
+        parts.append(
+            '<div class="nq-conflict" role="note"><strong>⚠ Sources disagree.</strong> '
+            f"{_linked(answer['conflict'], turn, citations)}</div>"
+        )
+    if answer.get("notice"):
+        parts.append(f'<div class="nq-notice">{_lines(esc(answer["notice"]))}</div>')
+    total = (answer.get("timings") or {}).get("total")
+    foot = [esc(answer.get("generator", ""))]
+    if citations:
+        foot.append(f"{len(citations)} source{'s' if len(citations) != 1 else ''}")
+    if total is not None:
+        foot.append(f"{total:.2f} s")
+    parts.append(f'<div class="nq-foot">{" · ".join(foot)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def turn_messages(turns: list[dict], pending: dict | None = None) -> list[dict]:
+    """Chatbot messages (two per turn: user, assistant) for the stored turns and one in progress."""
+    messages = []
+    for i, turn in enumerate(turns):
+        messages.append({"role": "user", "content": user_message(turn["question"])})
+        if turn.get("answer"):
+            content = answer_message(turn["answer"], i)
+        else:
+            content = error_message(turn.get("error") or "no answer")
+        messages.append({"role": "assistant", "content": content})
+    if pending is not None:
+        messages.append({"role": "user", "content": user_message(pending["question"])})
+        text = pending.get("text", "")
+        messages.append({"role": "assistant", "content": streaming_message(text) if text else pending_message()})
+    return messages
+
+
+# --- sources panel --------------------------------------------------------------------------------
+
+
+def _context(article: Article | None, c: dict) -> tuple[str, str]:
+    """(HTML of the quote inside its paragraph, a note) for one citation."""
+    start, end, quote = int(c["start"]), int(c["end"]), c["quote"]
+    if article is None:
+        return f"<mark>{plain(quote)}</mark>", "The article file is no longer in the corpus folder."
+    text = article.text
+    if text[start:end] != quote:
+        return f"<mark>{plain(quote)}</mark>", "The article has changed since it was indexed."
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end == -1 else para_end
+    before, after = text[para_start:start], text[end:para_end]
+    lead = trail = ""
+    if len(before) > CONTEXT_CHARS:
+        before = before[-CONTEXT_CHARS:]
+        before = before[before.find(" ") + 1 :] if " " in before else before
+        lead = "… "
+    if len(after) > CONTEXT_CHARS:
+        after = after[:CONTEXT_CHARS].rsplit(" ", 1)[0]
+        trail = " …"
+    marked = re.sub(r"\n+", "</mark><br><mark>", plain(quote))
+    return f"{lead}{plain(before)}<mark>{marked}</mark>{plain(after)}{trail}", ""
+
+
+def _card(c: dict, turn: int, article: Article | None, show_scores: bool, closest: bool) -> str:
+    n = c["n"]
+    context, note = _context(article, c)
+    meta = [f'<code class="nq-id">{plain(c["article_id"])}</code>']
+    if article and article.published:
+        meta.append(f'<span class="nq-dateline">{plain(article.published)}</span>')
+    if article and article.byline:
+        meta.append(f'<span class="nq-byline">{plain(article.byline)}</span>')
+    if show_scores and c.get("score") is not None:
+        meta.append(f'<span class="nq-score" title="cross-encoder relevance (logit)">relevance {c["score"]:.2f}</span>')
+    cls = "nq-card nq-card-closest" if closest else "nq-card"
+    button = (
+        f'<button type="button" class="nq-open" data-article="{plain(c["article_id"])}" '
+        f'data-start="{int(c["start"])}" data-end="{int(c["end"])}">Open full article</button>'
+        if article is not None
+        else ""
+    )
+    return (
+        f'<li class="{cls}" id="src-{turn}-{n}" data-n="{n}">'
+        f'<div class="nq-card-head"><span class="nq-n">{n}</span>'
+        f'<span class="nq-title">{plain(c["title"] or c["article_id"])}</span></div>'
+        f'<div class="nq-meta">{" · ".join(meta)}</div>'
+        f'<blockquote class="nq-context">{context}</blockquote>'
+        + (f'<div class="nq-note">{plain(note)}</div>' if note else "")
+        + f'<div class="nq-card-actions">{button}</div></li>'
+    )
+
+
+def copy_text(answer: dict) -> str:
+    """The answer with its numbered sources as plain text, for the clipboard."""
+    lines = []
+    if answer.get("standalone_question"):
+        lines.append(f"Q: {answer['standalone_question']}")
+    elif answer.get("question"):
+        lines.append(f"Q: {answer['question']}")
+    lines.append(answer["text"])
+    if answer.get("conflict"):
+        lines.append(f"Note: {answer['conflict']}")
+    sources = answer.get("citations") or []
+    if sources:
+        lines.append("")
+        lines.append("Sources:")
+        for c in sources:
+            lines.append(f"[{c['n']}] {c['title']} ({c['article_id']}, chars {c['start']}-{c['end']}): “{c['quote']}”")
+    return "\n".join(lines)
+
+
+def _nav(prev: int | None, nxt: int | None, position: int, total: int) -> str:
+    if total < 2:
+        return ""
+
+    def button(cls: str, target: int | None, label: str, glyph: str) -> str:
+        if target is None:
+            return f'<button type="button" class="{cls}" disabled aria-label="{label}">{glyph}</button>'
+        return f'<button type="button" class="{cls}" data-turn="{target}" aria-label="{label}">{glyph}</button>'
+
+    return (
+        '<span class="nq-nav">'
+        + button("nq-prev", prev, "Sources of the previous answer", "‹")
+        + f"<span>answer {position} of {total}</span>"
+        + button("nq-next", nxt, "Sources of the next answer", "›")
+        + "</span>"
+    )
+
+
+def _turn_section(turn: dict, index: int, nav: str, active: bool, show_scores: bool, lookup: ArticleLookup) -> str:
+    answer = turn["answer"]
+    hidden = "" if active else " hidden"
+    head = (
+        f'<div class="nq-panel-head"><div class="nq-for">Sources for <q>{plain(answer["question"])}</q></div>'
+        f'<div class="nq-panel-tools">{nav}'
+        '<button type="button" class="nq-copy" title="Copy the answer with its numbered sources">'
+        "Copy answer with citations</button></div></div>"
+    )
+    parts = [f'<section class="nq-turn" data-turn="{index}"{hidden}>', head]
+    if answer.get("standalone_question"):
+        parts.append(f'<div class="nq-rewrite">Searched for: <q>{plain(answer["standalone_question"])}</q></div>')
+    if answer.get("conflict"):
+        parts.append(f'<div class="nq-conflict"><strong>⚠ Sources disagree.</strong> {plain(answer["conflict"])}</div>')
+    if answer.get("abstained"):
+        sources, closest = answer.get("closest") or [], True
+        parts.append(
+            '<div class="nq-refusal"><strong>The articles don\'t say.</strong> '
+            + ("These are the closest passages; none answers the question." if sources else "Nothing came close.")
+            + "</div>"
+        )
+    else:
+        sources, closest = answer.get("citations") or [], False
+    parts.append('<ol class="nq-cards">')
+    for c in sources:
+        parts.append(_card(c, index, lookup(c["article_id"]), show_scores, closest))
+    parts.append("</ol>")
+    parts.append(f'<textarea class="nq-copy-text" hidden readonly>{plain(copy_text(answer))}</textarea>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
+EMPTY_PANEL = (
+    '<div class="nq-panel nq-empty"><h3>Sources</h3>'
+    "<p>Every sentence of an answer cites a passage from the articles. The cited passages appear here, "
+    "highlighted inside their paragraph.</p>"
+    '<p>Hover over or click a marker like <span class="cite">1</span> in an answer to see its quote; '
+    "open the whole article from its card.</p></div>"
+)
+
+
+def sources_panel(turns: list[dict], show_scores: bool, lookup: ArticleLookup, active: int | None = None) -> str:
+    """All answered turns' sources; only ``active`` (default: the latest answer) is visible."""
+    answered = [i for i, t in enumerate(turns) if t.get("answer")]
+    if not answered:
+        return EMPTY_PANEL
+    if active not in answered:
+        active = answered[-1]
+    sections = []
+    for k, i in enumerate(answered):
+        prev = answered[k - 1] if k > 0 else None
+        nxt = answered[k + 1] if k + 1 < len(answered) else None
+        nav = _nav(prev, nxt, k + 1, len(answered))
+        sections.append(_turn_section(turns[i], i, nav, i == active, show_scores, lookup))
+    return f'<div class="nq-panel">{"".join(sections)}</div>'
+
+
+# --- article viewer -------------------------------------------------------------------------------
+
+
+def article_view(article: Article, start: int, end: int) -> dict:
+    """The whole article as paragraphs, with [start, end) highlighted (``<mark id="nq-hit">``)."""
+    text = article.text
+    start = max(0, min(int(start), len(text)))
+    end = max(start, min(int(end), len(text)))
+
+    def paragraphs(segment: str) -> str:
+        return plain(segment).replace("\n", "</p><p>")
+
+    hit = re.sub(r"\n+", '</mark></p><p><mark class="nq-hit-more">', plain(text[start:end]))
+    body = f'<p>{paragraphs(text[:start])}<mark id="nq-hit">{hit}</mark>{paragraphs(text[end:])}</p>'
+    body = body.replace("<p></p>", "")
+    meta = [plain(article.id)]
+    if article.published:
+        meta.append(plain(article.published))
+    if article.byline:
+        meta.append(plain(article.byline))
+    return {"title": plain(article.title), "meta": " · ".join(meta), "html": body}
