@@ -11,10 +11,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from qa.abstain import missing_answer_type
 from qa.citations import strip_markers
 from qa.condense import condense, focus
 from qa.conflicts import Claim, find_conflict
-from qa.abstain import missing_answer_type
 from qa.generators import GeneratorError, get_generator
 from qa.generators.extractive import ExtractiveGenerator, draft_from
 from qa.settings import Settings
