@@ -6,6 +6,7 @@ two entry points (the CLI, the UI, the Python API and the evaluation all call th
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -16,12 +17,14 @@ from qa.citations import strip_markers
 from qa.condense import condense, focus
 from qa.conflicts import Claim, find_conflict
 from qa.generators import GeneratorError, get_generator
-from qa.generators.extractive import ExtractiveGenerator, draft_from
+from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, draft_from
 from qa.settings import Settings
 from qa.types import Answer, Citation, DroppedSentence, ScoredPassage
 from qa.verify import VerifiedSentence, check_sentence, draft_sentences
 
 ABSTAIN_TEXT = "The articles don't say."
+AUTHOR_QUESTION = re.compile(r"\bwho (?:wrote|writes|authored)\b|\bauthor\b|\bbyline\b|\bwritten by\b", re.I)
+BYLINE_LINE = re.compile(r"^\s*(By [A-Z][^\n]{2,60})$", re.M)
 EVIDENCE_PASSAGES = 6  # passages mined for answer sentences (the generator sees top_k of them)
 MAX_QUESTION_CHARS = 2000
 
@@ -151,6 +154,8 @@ class Engine:
         mined = retrieval.passages[: max(top_k, EVIDENCE_PASSAGES)]
         asked = focus(standalone)
         evidence = extractive.select(asked, mined)
+        if AUTHOR_QUESTION.search(asked) and mined:
+            mined, evidence = self._byline_evidence(mined, evidence)
         best = evidence[0].score if evidence else float("-inf")
         refusal = missing_answer_type(asked, [e.text for e in evidence])
         if best < self.settings.abstain_threshold or refusal:
@@ -221,6 +226,19 @@ class Engine:
             return
         accepted = draft.accept(result)
         yield ("" if len(draft.sentences) == 1 else " ") + accepted
+
+    def _byline_evidence(self, mined: list[ScoredPassage], evidence: list):
+        """ "Who wrote ...?": the byline of the best-matching article, which rarely ranks on its own."""
+        article_id = mined[0].passage.article_id
+        for stored in self.retriever.keyword.passages:
+            if stored.passage.article_id != article_id:
+                continue
+            line = BYLINE_LINE.search(stored.passage.text)
+            if line:
+                source = ScoredPassage(stored.passage, stored.title, mined[0].score, rerank=mined[0].score)
+                sentence = ScoredSentence(len(mined), line.start(1), line.end(1), line.group(1), mined[0].score)
+                return [*mined, source], [sentence]
+        return mined, evidence
 
     def _abstention(self, passages, timings, common, name, dropped=None, notice="") -> Answer:
         closest = [
