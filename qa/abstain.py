@@ -17,7 +17,7 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 ANSWER_TYPES: list[tuple[re.Pattern, re.Pattern, str]] = [
     (
         re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I),
-        re.compile(rf"\b{_NUMBER}[- ]year[- ]old\b|\baged? {_NUMBER}\b|\({_NUMBER}\)", re.I),
+        re.compile(rf"\b{_NUMBER}[- ]years?[- ]old\b|\baged? {_NUMBER}\b|\({_NUMBER}\)|, \d{{2,3}},", re.I),
         "an age",
     ),
     (

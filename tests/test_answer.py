@@ -137,3 +137,19 @@ def test_verifier_repairs_a_missing_marker_only_when_supported(cross_encoder):
     assert repaired.sources == [1]
     refused = check_sentence("Gackle runs a bakery in Paris.", passages, cross_encoder)
     assert "supports" in refused.reason
+
+
+def test_who_wrote_is_answered_from_the_byline(seed_engine):
+    a = seed_engine.answer("Who wrote the article about hopes for a trade war truce extension?")
+    assert "Anderson W. White" in a.text
+    assert a.citations[0].article_id == "002_8ef5243a76c53072" and a.citations[0].quote == "By Anderson W. White"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How old is Li Chenggang?", "Who is the CEO of TikTok?", "What tariff rate did the U.S. impose on Chinese steel?"],
+)
+def test_near_miss_questions_about_real_entities_are_refused(seed_engine, question):
+    a = seed_engine.answer(question)
+    assert a.abstained, a.text
+    assert a.notice  # says why: the kind of answer asked for is missing
