@@ -37,7 +37,9 @@ class CrossEncoder:
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_file(str(reranker_model_dir() / "tokenizer.json"))
-        tokenizer.enable_truncation(max_length=self.max_length, strategy="only_second")
+        tokenizer.enable_truncation(
+            max_length=self.max_length, strategy="longest_first"
+        )  # a huge question must not break it
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         return tokenizer
 

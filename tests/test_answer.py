@@ -153,3 +153,8 @@ def test_near_miss_questions_about_real_entities_are_refused(seed_engine, questi
     a = seed_engine.answer(question)
     assert a.abstained, a.text
     assert a.notice  # says why: the kind of answer asked for is missing
+
+
+def test_reranker_survives_a_question_longer_than_its_window(cross_encoder):
+    scores = cross_encoder.score("tariffs " * 600, ["short passage", "a longer passage " * 100])
+    assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
