@@ -43,7 +43,9 @@ test: setup browser-deps
 	$(BIN)/pytest
 
 eval: setup
+	$(BIN)/qa ingest
 	$(BIN)/qa eval
+	$(BIN)/qa bench squad --questions 200
 
 bench: setup
 	$(BIN)/python -m qa.bench

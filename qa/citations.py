@@ -20,7 +20,10 @@ def parse_markers(sentence: str, n_sources: int) -> list[int]:
 
 
 def strip_markers(sentence: str) -> str:
-    return re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", sentence)).strip()
+    previous = None
+    while previous != sentence:  # "[[1]1]": removing the inner marker makes a new one
+        previous, sentence = sentence, MARKER.sub("", sentence)
+    return re.sub(r"\s+([.,;:!?])", r"\1", sentence).strip()
 
 
 def move_markers_before_stop(text: str) -> str:

@@ -27,6 +27,7 @@ AUTHOR_QUESTION = re.compile(r"\bwho (?:wrote|writes|authored)\b|\bauthor\b|\bby
 BYLINE_LINE = re.compile(r"^\s*(By [A-Z][^\n]{2,60})$", re.M)
 EVIDENCE_PASSAGES = 6  # passages mined for answer sentences (the generator sees top_k of them)
 MAX_QUESTION_CHARS = 2000
+_CLOSED = re.compile(r"[.!?][\"'”’)\]]*$")  # a sentence end, maybe inside closing quotes or brackets
 
 
 class QuestionError(ValueError):
@@ -84,8 +85,10 @@ class _Draft:
         markers = "".join(f"[{n}]" for n in numbers)
         if claim and claim[-1] in ".!?":
             sentence = f"{claim[:-1]} {markers}{claim[-1]}"
-        else:
+        elif _CLOSED.search(claim):  # '... said.”': the marker follows the quotation
             sentence = f"{claim} {markers}"
+        else:  # a headline or fragment: end it, or it would run into the next sentence when read back
+            sentence = f"{claim} {markers}."
         self.sentences.append(sentence)
         return sentence
 
@@ -169,16 +172,16 @@ class Engine:
         notice = ""
         fallback = draft_from(evidence)
         try:
-            pieces = (
-                fallback if name == "extractive" else get_generator(self.settings, name).draft(standalone, passages)
-            )
-            yield from self._verified_pieces(pieces, draft)
+            if name == "extractive":
+                yield from self._verified_pieces(fallback, draft, whole=True)
+            else:
+                yield from self._verified_pieces(get_generator(self.settings, name).draft(standalone, passages), draft)
         except GeneratorError as exc:
             notice = f"The {name} generator failed ({exc}); showing the extractive answer instead."
         if not draft.sentences and name != "extractive":
             if not notice:
                 notice = f"No sentence of the {name} generator's answer was supported; showing the extractive answer."
-            yield from self._verified_pieces(draft_from(evidence), draft)
+            yield from self._verified_pieces(draft_from(evidence), draft, whole=True)
         timings["generate"] = time.perf_counter() - generated_at
         timings["total"] = time.perf_counter() - started
         if not draft.sentences:
@@ -202,9 +205,15 @@ class Engine:
             **common,
         )
 
-    def _verified_pieces(self, pieces: Iterator[str], draft: _Draft) -> Iterator[str]:
-        """Verify each drafted sentence as soon as it is complete, yield the accepted ones."""
+    def _verified_pieces(self, pieces: Iterator[str], draft: _Draft, whole: bool = False) -> Iterator[str]:
+        """Verify each drafted sentence as soon as it is complete, yield the accepted ones. ``whole``: each
+        piece is one sentence already (the extractive draft), so a headline without a full stop is not
+        read together with the sentence after it."""
         reranker = self.retriever.reranker
+        if whole:
+            for piece in pieces:
+                yield from self._check(piece.strip(), draft, reranker)
+            return
         buffer = ""
         for piece in pieces:
             buffer += piece

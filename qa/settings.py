@@ -63,6 +63,16 @@ class Settings:
             raise SettingsError("QA_CANDIDATES must be at least QA_TOP_K")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
             raise SettingsError(f"QA_CHROMA_URL must start with http:// or https://, not {self.chroma_url!r}")
+        if not 0 < self.openai_timeout <= 86_400:  # also refuses NaN
+            raise SettingsError(f"QA_OPENAI_TIMEOUT must be between 0 and 86400 seconds, not {self.openai_timeout}")
+        if not -100 <= self.abstain_threshold <= 100:  # also refuses NaN, which would never abstain
+            raise SettingsError(
+                f"QA_ABSTAIN_THRESHOLD must be a number between -100 and 100, not {self.abstain_threshold}"
+            )
+        if not 1 <= self.threads <= 256:
+            raise SettingsError(f"QA_THREADS must be between 1 and 256, not {self.threads}")
+        if not 0 <= self.port <= 65535:
+            raise SettingsError(f"QA_PORT must be between 0 and 65535, not {self.port}")
         if self.generator == "openai" and not (self.openai_base_url and self.openai_model):
             raise SettingsError("QA_GENERATOR=openai needs QA_OPENAI_BASE_URL and QA_OPENAI_MODEL")
 
@@ -86,6 +96,8 @@ def _parse(key: str, raw: str, type_name) -> object:
             return float(raw)
         if type_name == "Path":
             return Path(raw).expanduser()
+    except RuntimeError:  # "~nobody/x": no such user's home
+        raise SettingsError(f"{key}={raw!r}: cannot expand '~' (no such user)") from None
     except ValueError:
         raise SettingsError(f"{key}={raw!r} is not a valid {type_name}") from None
     return raw

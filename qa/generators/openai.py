@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from qa.types import ScoredPassage
 
 MAX_TOKENS = 200
+MAX_TIMEOUT = 86_400.0  # httpx/select overflow on huge timeouts and refuse NaN or negative ones
 _SNIPPET = 200  # characters of a bad reply quoted in an error
 
 
@@ -53,6 +54,13 @@ class OpenAIGenerator:
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return headers
+
+    def _check_timeout(self) -> None:
+        if not 0 < self.timeout <= MAX_TIMEOUT:  # also False for NaN
+            raise GeneratorError(
+                f"QA_OPENAI_TIMEOUT must be a number of seconds above 0 and at most {MAX_TIMEOUT:,.0f}, "
+                f"not {self.timeout:g}"
+            )
 
     def _fail(self, problem: str, key: str) -> GeneratorError:
         message = f"OpenAI-compatible endpoint {self.base_url}: {problem}"
@@ -100,6 +108,7 @@ class OpenAIGenerator:
     def draft(self, question: str, passages: list[ScoredPassage]) -> Iterator[str]:
         if not self.base_url or not self.model:
             raise GeneratorError("the openai generator needs QA_OPENAI_BASE_URL and QA_OPENAI_MODEL")
+        self._check_timeout()
         key = self.settings.api_key()
         payload = {
             "model": self.model,
@@ -125,7 +134,7 @@ class OpenAIGenerator:
                         pieces = self._sse_pieces(response, key)
                     else:
                         pieces = self._json_pieces(response, key, ctype)
-                    for piece in pieces:
+                    for piece in _masked(pieces, key):
                         produced = produced or bool(piece.strip())
                         yield piece
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
@@ -182,6 +191,7 @@ class OpenAIGenerator:
 
     def list_models(self) -> list[str]:
         """Model ids from ``GET {base_url}/models``."""
+        self._check_timeout()
         key = self.settings.api_key()
         try:
             response = httpx.get(
@@ -198,3 +208,21 @@ class OpenAIGenerator:
             return [str(m["id"]) for m in data]
         except (ValueError, KeyError, TypeError):
             raise self._fail(f"malformed /models reply: {response.text.strip()[:_SNIPPET]!r}", key) from None
+
+
+def _masked(pieces: Iterator[str], key: str) -> Iterator[str]:
+    """``pieces`` with every occurrence of ``key`` replaced by ``***``, even one split across pieces (a
+    server that echoes the Authorization header into the answer): the last ``len(key) - 1`` characters
+    are held back until the next piece shows they do not start the key."""
+    if not key:
+        yield from pieces
+        return
+    pending = ""
+    for piece in pieces:
+        pending = (pending + piece).replace(key, "***")
+        safe = len(pending) - (len(key) - 1)
+        if safe > 0:
+            yield pending[:safe]
+            pending = pending[safe:]
+    if pending:
+        yield pending
