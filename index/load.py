@@ -114,7 +114,8 @@ def derive_title(text: str) -> str:
     first = _first_line(text)
     rest = text[len(first) :].strip()
     sentences = sentence_spans(first)
-    reads_as_headline = rest and len(first) <= 160 and len(sentences) <= 1 and not first.endswith(":")
+    shouting = first.upper() == first and any(ch.isalpha() for ch in first)  # wire headlines: "U.K. MONEY ..."
+    reads_as_headline = rest and len(first) <= 160 and (len(sentences) <= 1 or shouting) and not first.endswith(":")
     if reads_as_headline:
         return first.rstrip(".")
     s, e = sentences[0] if sentences else (0, len(first))

@@ -113,3 +113,8 @@ def test_sentence_spans_news_abbreviations():
         "Anderson W. White wrote it.",
         "Sales fell 53%.",
     ]
+
+
+def test_all_caps_wire_headline_is_the_title(tmp_path):
+    (tmp_path / "wire.txt").write_text("U.K. MONEY MARKET DEFICIT FORECAST AT 250 MLN STG\nThe Bank of England said.\n")
+    assert load_article(tmp_path / "wire.txt", tmp_path).title == "U.K. MONEY MARKET DEFICIT FORECAST AT 250 MLN STG"
