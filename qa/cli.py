@@ -190,14 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
-
-    for name, value in (
-        ("HF_HUB_OFFLINE", "1"),
-        ("TRANSFORMERS_OFFLINE", "1"),
-        ("GRADIO_ANALYTICS_ENABLED", "False"),
-    ):
-        os.environ.setdefault(name, value)
+    # Importing this module imported the qa package first, which set the offline defaults.
     args = build_parser().parse_args(argv)
     from index.load import ArticleError
     from index.store import StoreError

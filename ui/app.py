@@ -14,23 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-for _name, _value in (
-    ("HF_HUB_OFFLINE", "1"),
-    ("TRANSFORMERS_OFFLINE", "1"),
-    ("GRADIO_ANALYTICS_ENABLED", "False"),
-    ("ANONYMIZED_TELEMETRY", "False"),
-    ("TOKENIZERS_PARALLELISM", "false"),
-):
-    os.environ.setdefault(_name, _value)
-
 import gradio as gr  # noqa: E402
 
+import qa  # noqa: F401  (importing qa sets the offline defaults, GRADIO_ANALYTICS_ENABLED=False among them)
 from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui import corpus, render  # noqa: E402
