@@ -57,8 +57,12 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
         raise ArticleError("empty file")
     if size > max_bytes:
         raise ArticleError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
+    return decode_article_bytes(path.read_bytes())
+
+
+def decode_article_bytes(data: bytes) -> str:
+    """Bytes as article text: binary, non-UTF-8 or blank content raises ArticleError saying which."""
+    if b"\x00" in data:
         raise ArticleError("binary file (contains NUL bytes)")
     try:
         text = data.decode("utf-8-sig")

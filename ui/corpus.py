@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from index.load import ArticleError, article_id, corpus_files, load_article
+from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
 from qa.settings import Settings
 from qa.types import Article
 
@@ -77,14 +77,10 @@ def check_content(name: str, data: bytes) -> str:
         raise UploadError("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadError(f"the file is {len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,} bytes (2 MB)")
-    if b"\x00" in data:
-        raise UploadError("the file is binary (it contains NUL bytes), not text")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadError(f"the file is not UTF-8 text (invalid byte at offset {exc.start})") from None
-    if not text.strip():
-        raise UploadError("the file holds only white space")
+        text = decode_article_bytes(data)
+    except ArticleError as exc:
+        raise UploadError(f"the file is unusable: {exc}") from None
     if Path(name).suffix.lower() in (".html", ".htm") and not _LOOKS_LIKE_HTML.search(text[:20_000]):
         raise UploadError("the file is named .html but does not look like HTML (no <html>, <body> or <p> tags)")
     return text
