@@ -15,6 +15,15 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
+# Two sentences of the seed article 003, verbatim, for tests that build passages by hand.
+GACKLE = (
+    "Josh Gackle, chair of the American Soybean Association, said farmers are watching Friday's call "
+    "closely and remain hopeful that dialogue will produce a deal."
+)
+EXPORTS = (
+    "From January through July, American farm exports to China fell 53% from a year earlier, "
+    "with sorghum sales down 97% in some categories."
+)
 
 
 @pytest.fixture(scope="session")

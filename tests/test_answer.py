@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import GACKLE
 
 from qa.citations import parse_markers
 from qa.pipeline import ABSTAIN_TEXT, QuestionError
@@ -108,12 +109,6 @@ def test_control_characters_and_mixed_scripts_are_answered(seed_engine):
 
 def _passage(text: str, article_id: str = "003_688cffc4895f96d0") -> ScoredPassage:
     return ScoredPassage(Passage(article_id, text, 0, len(text), 0), "t", 5.0, rerank=5.0)
-
-
-GACKLE = (
-    "Josh Gackle, chair of the American Soybean Association, said farmers are watching Friday's call "
-    "closely and remain hopeful that dialogue will produce a deal."
-)
 
 
 def test_verifier_rejects_planted_unsupported_sentences(cross_encoder):

@@ -11,6 +11,7 @@ import sys
 import threading
 
 import pytest
+from conftest import EXPORTS, GACKLE
 from robust_answers import uncited_sentences
 from robust_corpus import ROOT, consistency_problems, make_corpus, start_cli
 from ui_server import running_app
@@ -109,14 +110,6 @@ def test_the_app_answers_20_simultaneous_users_from_another_process(seed_setting
         )
 
 
-GACKLE = (
-    "Josh Gackle, chair of the American Soybean Association, said farmers are watching Friday's call "
-    "closely and remain hopeful that dialogue will produce a deal."
-)
-EXPORTS = (
-    "From January through July, American farm exports to China fell 53% from a year earlier, "
-    "with sorghum sales down 97% in some categories."
-)
 LOCAL_QUESTIONS = [
     "Who is Josh Gackle?",
     "How much did farm exports to China fall?",

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import EXPORTS, GACKLE
 from llm_server import openai_compatible_server
 
 from qa.generators import GeneratorError, get_generator
@@ -23,14 +24,6 @@ from qa.settings import Settings
 from qa.types import Passage, ScoredPassage
 
 ARTICLE = Path(__file__).resolve().parent.parent / "corpus" / "003_688cffc4895f96d0.txt"
-GACKLE = (
-    "Josh Gackle, chair of the American Soybean Association, said farmers are watching Friday's call "
-    "closely and remain hopeful that dialogue will produce a deal."
-)
-EXPORTS = (
-    "From January through July, American farm exports to China fell 53% from a year earlier, "
-    "with sorghum sales down 97% in some categories."
-)
 KEY_ENV = "NEWSDESK_TEST_OPENAI_KEY"  # never the real OPENAI_API_KEY
 SERVER_KEY = "local-server-key-42"
 FAKE_KEY = "sk-test-SECRET123"
