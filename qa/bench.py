@@ -301,8 +301,9 @@ def worker_serve(spec: dict) -> dict:
     retriever = engine.retriever
     phases["open_store"] = time.perf_counter() - t
     t = time.perf_counter()
-    retriever.embedder.model  # noqa: B018
+    retriever.query_encoder.embed_query("warm up")
     phases["embed_model"] = time.perf_counter() - t
+    phases["query_encoder"] = type(retriever.query_encoder).__name__  # QueryEncoder (ONNX) or Embedder (torch)
     t = time.perf_counter()
     retriever.reranker.score("warm up", ["warm up"])
     phases["rerank_model"] = time.perf_counter() - t
@@ -369,6 +370,16 @@ def worker_serve(spec: dict) -> dict:
         "answer_seconds": answers,
         "eval": evaluated,
     }
+
+
+def worker_query_encoder(spec: dict) -> dict:
+    """The one-off ONNX export of the embedding model for queries (``qa ingest`` does it once per data folder)."""
+    from index.embed import Embedder
+    from index.query_encoder import ensure_query_encoder
+
+    t = time.perf_counter()
+    path = ensure_query_encoder(_settings(spec).data_dir, Embedder(2))
+    return {"seconds": time.perf_counter() - t, "path": str(path), "bytes": path.stat().st_size}
 
 
 def worker_rerank(spec: dict) -> dict:
@@ -578,6 +589,7 @@ WORKERS = {
     "raw_embed": worker_raw_embed,
     "serve": worker_serve,
     "rerank": worker_rerank,
+    "query_encoder": worker_query_encoder,
     "synth": worker_synth,
 }
 
@@ -696,13 +708,20 @@ class Bench:
             "eval_items": eval_items or [],
             "answer_queries": 5 if self.quick else 12,
         }
+        from index.query_encoder import is_current, query_encoder_path
+
+        data_dir = _settings(spec).data_dir
+        exported = None
+        if not is_current(query_encoder_path(data_dir)):
+            say(f"{key}: exporting the ONNX query encoder (what `qa ingest` does once per data folder)")
+            exported = spawn("query_encoder", spec)
         say(f"{key}: serving ({len(self.queries)} queries x {self.runs} runs)")
         served = spawn("serve", spec)
         if key == "reuters" or (key == "100k" and "reuters" not in self.args.sizes):
             say(f"{key}: reranker settings")
             served["rerank_options"] = spawn("rerank", spec)["options"]
         cold = []
-        env = child_env(QA_INDEX_DIR=str(index), QA_CHROMA_URL=chroma_url)
+        env = child_env(QA_INDEX_DIR=str(index), QA_DATA_DIR=str(data_dir), QA_CHROMA_URL=chroma_url)
         if corpus:
             env["QA_CORPUS_DIR"] = str(corpus)
         for run in range(self.runs):
@@ -714,7 +733,7 @@ class Bench:
             except (json.JSONDecodeError, KeyError):
                 result["cited"] = []
             cold.append(result)
-        return {"serve": served, "cold_cli": cold, "first_question": first}
+        return {"serve": served, "cold_cli": cold, "first_question": first, "query_encoder_export": exported}
 
     def synthetic(self, source_index: Path, total: int) -> dict:
         target = self.work / ("quick" if self.quick else "") / f"synthetic-{total}" / "index"
@@ -966,6 +985,11 @@ def chart(summary: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _encoder_kind(phases: dict) -> str:
+    kind = phases.get("query_encoder")
+    return {"QueryEncoder": "(ONNX)", "Embedder": "(torch)"}.get(kind, "")
+
+
 def _ok(value, limit, below: bool = True) -> str:
     if value is None:
         return ""
@@ -1097,7 +1121,7 @@ def render(results: dict, summary: dict, chart_name: str) -> str:
             '`qa ask --json "…"` from process start to exit (a new process each run), and the phases of the '
             "same path measured inside a worker process.",
             "",
-            "| corpus | `qa ask` wall s | interpreter | imports | open store | embedding model | reranker "
+            "| corpus | `qa ask` wall s | interpreter | imports | open store | query encoder | reranker "
             "| BM25 build | first answer | process to first answer s |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
@@ -1105,7 +1129,7 @@ def render(results: dict, summary: dict, chart_name: str) -> str:
             p = r["phases"]
             lines.append(
                 f"| {size_label(r)} | {_s(r.get('cold_cli_s'))} | {_s(p['interpreter'])} | {_s(p['imports'])} "
-                f"| {_s(p['open_store'])} | {_s(p['embed_model'])} | {_s(p['rerank_model'])} "
+                f"| {_s(p['open_store'])} | {_s(p['embed_model'])} {_encoder_kind(p)} | {_s(p['rerank_model'])} "
                 f"| {_s(p['bm25_build'])} | {_s(p['first_answer'])} | {_s(p['process_to_first_answer'])} |"
             )
         lines += [

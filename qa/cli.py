@@ -81,7 +81,27 @@ def cmd_ingest(args) -> int:
     for skipped in report.skipped:
         print(f"skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
     print(f"{folder}: {report.summary()}")
+    _ensure_query_encoder(settings)
     return 0
+
+
+def _ensure_query_encoder(settings) -> None:
+    """Once per data folder: the ONNX copy of the embedding model that lets answers start without torch."""
+    from index.embed import shared_embedder
+    from index.query_encoder import ensure_query_encoder, is_current, query_encoder_path
+
+    if is_current(query_encoder_path(settings.data_dir)):
+        return
+    try:
+        path = ensure_query_encoder(settings.data_dir, shared_embedder(settings.threads))
+    except Exception as exc:  # answers still work, through sentence-transformers
+        print(
+            f"could not write the ONNX query encoder ({type(exc).__name__}: {exc}); questions will be "
+            "embedded with sentence-transformers",
+            file=sys.stderr,
+        )
+        return
+    print(f"query encoder: wrote {path} (the embedding model as ONNX, for a fast start)")
 
 
 def cmd_serve(args) -> int:

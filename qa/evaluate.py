@@ -413,9 +413,9 @@ def _ranked(retrieval) -> list[dict]:
 def evaluate_item(engine, item: EvalItem, generator: str | None = None) -> dict:
     """Answer one item, retrieve once more for the ranked list, and score both; never raises."""
     history = list(item.history) or None
-    answer, error = None, ""
+    answer, error, retrievals = None, "", []
     try:
-        answer = engine.answer(item.question, history, generator=generator).to_dict()
+        answer = engine.answer(item.question, history, generator=generator, retrievals=retrievals).to_dict()
     except Exception as exc:  # a failed item counts as wrong and is listed, the run goes on
         error = f"{type(exc).__name__}: {exc}"
     retrieval_error, ranked, query = "", None, item.question
@@ -426,7 +426,9 @@ def evaluate_item(engine, item: EvalItem, generator: str | None = None) -> dict:
             from qa.condense import condense
 
             query = condense(item.question, history)
-        ranked = _ranked(engine.retriever.retrieve(query, engine.settings.candidates))
+        # The answer's own ranked list; retrieve again only if the answer failed before it was made.
+        retrieval = retrievals[0] if retrievals else engine.retriever.retrieve(query, engine.settings.candidates)
+        ranked = _ranked(retrieval)
     except Exception as exc:
         retrieval_error = f"{type(exc).__name__}: {exc}"
     scores = score_item(item, answer, error, ranked)

@@ -106,13 +106,16 @@ class Engine:
         with self._lock:
             if self._retriever is None:
                 from index.embed import shared_embedder
+                from index.query_encoder import shared_query_encoder
                 from index.store import PassageStore
                 from qa.rerank import shared_cross_encoder
                 from qa.retrieve import Retriever
 
-                embedder = shared_embedder(self.settings.threads)
-                store = PassageStore(self.settings, embedder.name, embedder.dim, create=False)
-                self._retriever = Retriever(store, embedder, shared_cross_encoder(self.settings.threads))
+                threads = self.settings.threads
+                # The ONNX export that `qa ingest` writes, else sentence-transformers: the same vectors.
+                encoder = shared_query_encoder(self.settings.data_dir, threads) or shared_embedder(threads)
+                store = PassageStore(self.settings, encoder.name, encoder.dim, create=False)
+                self._retriever = Retriever(store, encoder, shared_cross_encoder(threads))
             return self._retriever
 
     def refresh(self) -> None:
@@ -136,13 +139,17 @@ class Engine:
         history: list[dict] | None = None,
         generator: str | None = None,
         top_k: int | None = None,
+        retrievals: list | None = None,
     ) -> Iterator[str | Answer]:
-        """Yields the verified answer text piece by piece, then the final ``Answer``."""
+        """Yields the verified answer text piece by piece, then the final ``Answer``. ``retrievals``, if
+        given, receives the reranked ``Retrieval`` (the evaluation scores its ranked list)."""
         started = time.perf_counter()
         question = clean_question(question)
         standalone = condense(question, history)
         top_k = top_k or self.settings.top_k
         retrieval = self.retriever.retrieve(standalone, self.settings.candidates)
+        if retrievals is not None:
+            retrievals.append(retrieval)
         timings = {"retrieve": retrieval.timings["retrieve"], "rerank": retrieval.timings["rerank"]}
         passages = retrieval.passages[:top_k]
         common = {

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from index.embed import Embedder
 from index.keyword import KeywordIndex
+from index.query_encoder import QueryEncoder
 from index.store import PassageStore, StoredPassage
 from qa.rerank import CrossEncoder
 from qa.types import ScoredPassage
@@ -33,9 +34,9 @@ class Retrieval:
 class Retriever:
     """Holds the store, the in-memory keyword index and the models; one per process and index."""
 
-    def __init__(self, store: PassageStore, embedder: Embedder, reranker: CrossEncoder):
+    def __init__(self, store: PassageStore, query_encoder: Embedder | QueryEncoder, reranker: CrossEncoder):
         self.store = store
-        self.embedder = embedder
+        self.query_encoder = query_encoder  # anything with embed_query(text) -> normalised vector
         self.reranker = reranker
         self._lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
@@ -65,7 +66,7 @@ class Retriever:
         keyword_hits = self.keyword.search(query, n)
         timings["keyword"] = time.perf_counter() - started
         started = time.perf_counter()
-        vector = self.embedder.embed_query(query)
+        vector = self.query_encoder.embed_query(query)
         dense_hits = [
             s for s in self.store.search(vector, n) if self._current.get(s.passage.article_id) == s.content_hash
         ]

@@ -11,6 +11,8 @@ import sys
 import pytest
 from conftest import SEED_CORPUS
 
+from index.query_encoder import is_current, query_encoder_path
+
 pytestmark = pytest.mark.slow
 
 
@@ -36,8 +38,12 @@ def cli_env(tmp_path_factory):
 def test_ingest_then_ask_then_json(cli_env):
     first = run(["ingest"], cli_env)
     assert "5 added" in first.stdout
+    # The first ingestion also writes the ONNX query encoder that lets `qa ask` start without torch.
+    assert "query encoder: wrote" in first.stdout
+    assert is_current(query_encoder_path(cli_env["QA_DATA_DIR"]))
     second = run(["ingest"], cli_env)
     assert "5 unchanged" in second.stdout and "0 passages embedded" in second.stdout
+    assert "query encoder" not in second.stdout
 
     readable = run(["ask", "Who chairs the American Soybean Association?"], cli_env).stdout
     assert "Josh Gackle" in readable and "Sources:" in readable and "[1]" in readable
