@@ -5,15 +5,20 @@ given), waits until ``GET /v1/models`` answers, yields the base URL ``http://127
 server on exit by dropping the only reference to it (xllamacpp's destructor joins its main loop), then
 checks that the port no longer accepts connections. ``api_key`` makes the server require
 ``Authorization: Bearer <api_key>`` on the API routes (``/health`` stays open).
+
+``MisbehavingEndpoint`` and ``serve_handler`` are the other kind: a tiny real HTTP server on 127.0.0.1 whose
+handler (a subclass) answers like a broken OpenAI-compatible endpoint, for the failure tests.
 """
 
 from __future__ import annotations
 
 import gc
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -76,3 +81,50 @@ def openai_compatible_server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"llama.cpp server on port {bound_port} still accepts connections after stop")
             time.sleep(0.1)
+
+
+class MisbehavingEndpoint(BaseHTTPRequestHandler):
+    """Base for handlers that misbehave on purpose; a subclass's ``do_POST`` picks how by the path.
+    ``release`` (one Event per subclass) frees handlers that are holding a connection open."""
+
+    release: threading.Event
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.release = threading.Event()
+
+    def log_message(self, *args) -> None:  # keep pytest output clean
+        pass
+
+    def _send(self, status: int, ctype: str, body: bytes) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self._write(body)
+        except OSError:
+            pass
+
+    def _write(self, body: bytes) -> None:
+        try:
+            self.wfile.write(body)
+            self.wfile.flush()
+        except OSError:
+            pass  # the client gave up (the timeout tests)
+
+
+@contextmanager
+def serve_handler(handler: type[MisbehavingEndpoint], name: str = "misbehaving-endpoint") -> Iterator[str]:
+    """Serve ``handler`` on an ephemeral 127.0.0.1 port; yields ``http://127.0.0.1:N``."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True, name=name)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        handler.release.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,11 @@ from pathlib import Path
 import pytest
 from conftest import SEED_CORPUS
 
+from qa.bench import free_port, stop_process
+
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 HEARTBEAT_TIMEOUT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _chroma_binary() -> str:
@@ -51,7 +46,7 @@ def _wait_for_heartbeat(process: subprocess.Popen, url: str, log: Path) -> None:
 
 @pytest.fixture
 def chroma_server(tmp_path):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "chroma.log"
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
@@ -65,12 +60,7 @@ def chroma_server(tmp_path):
         _wait_for_heartbeat(process, url, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 def test_ingest_into_and_answer_from_a_chroma_server(chroma_server, tmp_path, embedder):

@@ -8,12 +8,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import EXPORTS, GACKLE
-from llm_server import openai_compatible_server
+from llm_server import MisbehavingEndpoint, openai_compatible_server, serve_handler
 
 from qa.generators import GeneratorError, get_generator
 from qa.generators.local import LocalGenerator
@@ -252,12 +251,7 @@ def test_openai_generator_nothing_listening_fails_fast(passages, monkeypatch):
 
 
 # A tiny real HTTP server whose first path segment picks how it misbehaves.
-class _BadHandler(BaseHTTPRequestHandler):
-    release = threading.Event()
-
-    def log_message(self, *args) -> None:  # keep pytest output clean
-        pass
-
+class _BadHandler(MisbehavingEndpoint):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         mode = self.path.strip("/").split("/")[0]
@@ -280,30 +274,11 @@ class _BadHandler(BaseHTTPRequestHandler):
         else:
             self._send(404, "text/plain", b"no such route")
 
-    def _send(self, status: int, ctype: str, body: bytes) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            pass  # the client gave up (timeout test)
-
 
 @pytest.fixture(scope="module")
 def bad_server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _BadHandler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        _BadHandler.release.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve_handler(_BadHandler) as url:
+        yield url
 
 
 @pytest.mark.server

@@ -19,16 +19,15 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import SEED_CORPUS
+from llm_server import MisbehavingEndpoint, serve_handler
 from robust_answers import answer_sentences, uncited_sentences
 from robust_corpus import cli_env, consistency_problems, make_corpus, start_cli
 
@@ -246,14 +245,10 @@ def _sse(*contents: str) -> bytes:
     return b"".join(f"data: {c}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
 
 
-class _Endpoint(BaseHTTPRequestHandler):
+class _Endpoint(MisbehavingEndpoint):
     """The first path segment picks the behaviour: POST {base}/<mode>/v1/chat/completions."""
 
-    release = threading.Event()
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args) -> None:
-        pass
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -291,37 +286,11 @@ class _Endpoint(BaseHTTPRequestHandler):
         else:
             self._send(404, "text/plain", b"no such route")
 
-    def _send(self, status: int, ctype: str, body: bytes) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self._write(body)
-        except OSError:
-            pass
-
-    def _write(self, body: bytes) -> None:
-        try:
-            self.wfile.write(body)
-            self.wfile.flush()
-        except OSError:
-            pass  # the client gave up (timeouts)
-
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True, name="misbehaving-endpoint")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        _Endpoint.release.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve_handler(_Endpoint) as url:
+        yield url
 
 
 def _closed_port_url() -> str:
