@@ -94,7 +94,9 @@ def export_query_encoder(embedder, path: Path) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     record = {"source": _source(), "bytes": path.stat().st_size, "torch": torch.__version__}
-    _record_path(path).write_text(json.dumps(record, indent=2) + "\n")
+    written = _record_path(path).with_name(f".{path.stem}.{os.getpid()}.json.tmp")
+    written.write_text(json.dumps(record, indent=2) + "\n")
+    os.replace(written, _record_path(path))  # two ingestions exporting at once each replace it whole
     return path
 
 

@@ -411,7 +411,7 @@ def _ranked(retrieval) -> list[dict]:
 
 
 def evaluate_item(engine, item: EvalItem, generator: str | None = None) -> dict:
-    """Answer one item, retrieve once more for the ranked list, and score both; never raises."""
+    """Answer one item and score the answer and the ranked list it was made from; never raises."""
     history = list(item.history) or None
     answer, error, retrievals = None, "", []
     try:
