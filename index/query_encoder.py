@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import logging
 import os
 import threading
 import warnings
@@ -23,6 +24,7 @@ import numpy as np
 
 from qa.models import EMBED_MODEL_NAME, embedding_model_path
 
+_log = logging.getLogger(__name__)
 FILE_NAME = "all-MiniLM-L6-v2-query.onnx"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 MAX_TOKENS = 256  # what the sentence-transformers model truncates at
@@ -138,10 +140,6 @@ class QueryEncoder:
         tokenizer.no_padding()
         return tokenizer
 
-    def load(self) -> None:
-        with self._lock:
-            self.session, self.tokenizer  # noqa: B018
-
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             session, tokenizer = self.session, self.tokenizer
@@ -169,5 +167,13 @@ def shared_query_encoder(data_dir: Path | str, threads: int = 2) -> QueryEncoder
     with _SHARED_LOCK:
         key = (path, threads)
         if key not in _SHARED:
-            _SHARED[key] = QueryEncoder(path, threads)
+            encoder = QueryEncoder(path, threads)
+            try:
+                encoder.session, encoder.tokenizer  # noqa: B018  (loaded now: a bad file must not fail a question)
+            except Exception as exc:
+                _log.warning(
+                    "ignoring the query encoder %s (%s: %s); using sentence-transformers", path, type(exc).__name__, exc
+                )
+                return None
+            _SHARED[key] = encoder
         return _SHARED[key]

@@ -72,3 +72,11 @@ def test_a_damaged_or_foreign_export_is_not_used(exported, seed_settings, tmp_pa
     copy.with_suffix(".json").write_text(json.dumps(record))
     assert not is_current(copy)
     assert isinstance(Engine(seed_settings.with_(data_dir=data_dir)).retriever.query_encoder, Embedder)
+
+    # Same size and a matching record, but not a model (a bad disk block): refused when loaded, not mid-question.
+    shutil.copyfile(path.with_suffix(".json"), copy.with_suffix(".json"))
+    copy.write_bytes(b"\0" * path.stat().st_size)
+    assert is_current(copy)
+    engine = Engine(seed_settings.with_(data_dir=data_dir))
+    assert isinstance(engine.retriever.query_encoder, Embedder)
+    assert "Josh Gackle" in engine.answer("Who chairs the American Soybean Association?").text
