@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import re
 from array import array
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from index.store import StoredPassage
 
+TOKENIZER_VERSION = 1  # bump when tokenize() changes: saved indexes built by another version are rebuilt
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'’][a-z0-9]+)*")
 STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being it its this that "
@@ -77,7 +82,68 @@ class KeywordIndex:
         norm = k1 * (1 - b + b * lengths[self._docs] / (self.avg_length or 1))
         self._weights = np.repeat(idf_by_id, df) * tf * (k1 + 1) / (tf + norm)
         self._vocabulary = vocabulary
-        self.idf = {term: float(idf_by_id[t]) for term, t in vocabulary.items()}
+
+    @staticmethod
+    def signature(passages: list[StoredPassage], k1: float = 1.5, b: float = 0.75) -> str:
+        """What a saved index must have been built from: the passages (an id names its article's text, title
+        and splitter), in order, and the BM25 parameters and tokenizer."""
+        digest = hashlib.sha256(f"bm25 v{TOKENIZER_VERSION} k1={k1} b={b}".encode())
+        for stored in passages:
+            digest.update(b"\n" + stored.passage.id.encode("utf-8"))
+        return digest.hexdigest()
+
+    @classmethod
+    def load_or_build(cls, passages: list[StoredPassage], path: Path | None, k1: float = 1.5, b: float = 0.75):
+        """The index saved at ``path`` if it was built from exactly these passages, else a new one, saved
+        there for the next process (best effort: a read-only folder just means building each time)."""
+        signature = cls.signature(passages, k1, b)
+        if path is not None:
+            loaded = cls._load(path, passages, signature, k1, b)
+            if loaded is not None:
+                return loaded
+        index = cls(passages, k1, b)
+        if path is not None:
+            index._save(path, signature)
+        return index
+
+    @classmethod
+    def _load(cls, path: Path, passages, signature: str, k1: float, b: float):
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["signature"]) != signature:
+                    return None
+                index = cls.__new__(cls)
+                index.passages, index.k1, index.b = passages, k1, b
+                index._start, index._docs, index._weights = data["start"], data["docs"], data["weights"]
+                index.lengths = data["lengths"].tolist()
+                index.avg_length = float(data["avg_length"])
+                terms = bytes(data["terms"]).decode("utf-8").split("\n") if data["terms"].size else []
+        except Exception:  # missing, truncated, not a zip, other arrays: build it again
+            return None
+        if len(terms) + 1 != len(index._start) or len(index.lengths) != len(passages):
+            return None
+        index._vocabulary = {term: i for i, term in enumerate(terms)}
+        return index
+
+    def _save(self, path: Path, signature: str) -> None:
+        terms = "\n".join(sorted(self._vocabulary, key=self._vocabulary.__getitem__)).encode("utf-8")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(
+                tmp,
+                signature=np.array(signature),
+                start=self._start,
+                docs=self._docs,
+                weights=self._weights,
+                lengths=np.asarray(self.lengths, dtype=np.int32),
+                avg_length=np.array(self.avg_length),
+                terms=np.frombuffer(terms, dtype=np.uint8),
+            )
+            tmp.replace(path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     def __len__(self) -> int:
         return len(self.passages)

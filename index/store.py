@@ -222,11 +222,20 @@ class PassageStore:
         return out
 
     @property
-    def _cache_path(self) -> Path:
+    def _cache_name(self) -> str:
         name = self.settings.collection
         if self.settings.chroma_url:
             name += "-" + hashlib.sha256(self.settings.chroma_url.encode("utf-8")).hexdigest()[:8]
-        return Path(self.settings.index_dir) / f"passages-{name}.json"
+        return name
+
+    @property
+    def _cache_path(self) -> Path:
+        return Path(self.settings.index_dir) / f"passages-{self._cache_name}.json"
+
+    @property
+    def keyword_cache_path(self) -> Path:
+        """Where the retriever keeps the BM25 index built from ``passages()`` (``KeywordIndex.load_or_build``)."""
+        return Path(self.settings.index_dir) / f"bm25-{self._cache_name}.npz"
 
     def _read_cache(self) -> dict[str, list]:
         try:

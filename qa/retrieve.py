@@ -45,7 +45,7 @@ class Retriever:
     def refresh(self) -> None:
         """Rebuild the keyword index from the store (after an ingestion)."""
         passages = self.store.passages()
-        keyword = KeywordIndex(passages)
+        keyword = KeywordIndex.load_or_build(passages, self.store.keyword_cache_path)
         with self._lock:
             self._keyword = keyword
             self._current = {p.passage.article_id: p.content_hash for p in passages}
