@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.models import EMBED_MODEL_NAME, embedding_model_path
+from qa.models import EMBED_MODEL_NAME, cpu_onnx_session, embedding_model_path
 
 _log = logging.getLogger(__name__)
 FILE_NAME = "all-MiniLM-L6-v2-query.onnx"
@@ -123,13 +123,7 @@ class QueryEncoder:
 
     @cached_property
     def session(self):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        return ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        return cpu_onnx_session(self.path, self.threads)
 
     @cached_property
     def tokenizer(self):

@@ -88,12 +88,13 @@ def cmd_ingest(args) -> int:
 def _ensure_query_encoder(settings) -> None:
     """Once per data folder: the ONNX copy of the embedding model that lets answers start without torch."""
     from index.embed import shared_embedder
-    from index.query_encoder import ensure_query_encoder, is_current, query_encoder_path
+    from index.query_encoder import export_query_encoder, is_current, query_encoder_path
 
-    if is_current(query_encoder_path(settings.data_dir)):
+    path = query_encoder_path(settings.data_dir)
+    if is_current(path):
         return
     try:
-        path = ensure_query_encoder(settings.data_dir, shared_embedder(settings.threads))
+        export_query_encoder(shared_embedder(settings.threads), path)
     except Exception as exc:  # answers still work, through sentence-transformers
         print(
             f"could not write the ONNX query encoder ({type(exc).__name__}: {exc}); questions will be "

@@ -529,11 +529,18 @@ def format_table(summary: dict) -> str:
         cells += [fmt_seconds(by_category[c]["latency"]["total"][q]) for c in cats]
         lines.append(row(f"total latency {q} (s)", cells))
     lines.append("")
-    lines.append(f"{'latency per stage (s)':<24}  {'p50':>7}  {'p95':>7}  {'n':>5}")
-    for stage in STAGES:
-        lat = overall["latency"][stage]
-        lines.append(f"{'  ' + stage:<24}  {fmt_seconds(lat['p50']):>7}  {fmt_seconds(lat['p95']):>7}  {lat['n']:>5}")
+    lines += stage_latency_lines(overall["latency"], "latency per stage (s)", label_width=24, sep="  ", width=7)
     return "\n".join(lines)
+
+
+def stage_latency_lines(latency: dict, title: str, label_width: int, sep: str, width: int) -> list[str]:
+    """The plain-text p50/p95/n table of per-stage latency (``qa eval`` and ``qa bench squad`` print it)."""
+    lines = [f"{title:<{label_width}}{sep}{'p50':>{width}}  {'p95':>{width}}  {'n':>5}"]
+    for stage in STAGES:
+        lat = latency[stage]
+        p50, p95 = fmt_seconds(lat["p50"]), fmt_seconds(lat["p95"])
+        lines.append(f"{'  ' + stage:<{label_width}}{sep}{p50:>{width}}  {p95:>{width}}  {lat['n']:>5}")
+    return lines
 
 
 def latency_chart(records: list[dict], path: Path, title: str = "Latency per stage") -> Path:

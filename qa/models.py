@@ -12,6 +12,17 @@ class ModelMissingError(RuntimeError):
     pass
 
 
+def cpu_onnx_session(path: Path, threads: int):
+    """An onnxruntime CPU session with our thread settings (the reranker and the query encoder share them)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 def _package_file(dist: str, relative: str, hint: str) -> Path:
     try:
         path = Path(str(importlib.metadata.distribution(dist).locate_file(relative)))

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from qa.models import reranker_model_dir
+from qa.models import cpu_onnx_session, reranker_model_dir
 
 
 class CrossEncoder:
@@ -23,14 +23,7 @@ class CrossEncoder:
 
     @cached_property
     def _session(self):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        path = reranker_model_dir() / "model.onnx"
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return cpu_onnx_session(reranker_model_dir() / "model.onnx", self.threads)
 
     @cached_property
     def _tokenizer(self):
@@ -51,10 +44,11 @@ class CrossEncoder:
         with self._lock:
             session, tokenizer = self._session, self._tokenizer
             encodings = tokenizer.encode_batch([(query, text) for text in texts])
-            order = sorted(range(len(texts)), key=lambda i: sum(encodings[i].attention_mask))
+            lengths = [sum(e.attention_mask) for e in encodings]
+            order = sorted(range(len(texts)), key=lengths.__getitem__)
             for begin in range(0, len(order), self.batch_size):
                 batch = order[begin : begin + self.batch_size]
-                width = max(sum(encodings[i].attention_mask) for i in batch)
+                width = max(lengths[i] for i in batch)
                 feeds = {
                     name: np.array([getattr(encodings[i], field)[:width] for i in batch], dtype=np.int64)
                     for name, field in (

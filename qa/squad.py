@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from qa.evaluate import DEFAULT_OUT, STAGES, fmt_seconds, latency_chart, percentile
+from qa.evaluate import DEFAULT_OUT, STAGES, fmt_seconds, latency_chart, percentile, stage_latency_lines
 
 REQUIREMENT = "bigbench==1.0.0"
 SDIST = "bigbench-1.0.0.tar.gz"
@@ -303,10 +303,7 @@ def format_summary(summary: dict) -> str:
         baseline = f"{100 * BM25_BASELINE[k]:.0f}%" if k in BM25_BASELINE else ""
         lines.append(f"{label:<26} {value:>8}  {baseline:>13}")
     lines.append("")
-    lines.append(f"{'latency (s)':<26} {'p50':>8}  {'p95':>8}  {'n':>5}")
-    for stage in STAGES:
-        lat = summary["latency"][stage]
-        lines.append(f"{'  ' + stage:<26} {fmt_seconds(lat['p50']):>8}  {fmt_seconds(lat['p95']):>8}  {lat['n']:>5}")
+    lines += stage_latency_lines(summary["latency"], "latency (s)", label_width=26, sep=" ", width=8)
     return "\n".join(lines)
 
 

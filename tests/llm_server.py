@@ -35,6 +35,20 @@ def _accepts_connections(port: int) -> bool:
         return False
 
 
+def wait_for_http(url: str, ready, timeout: float, what: str, headers=None, interval: float = 0.1) -> None:
+    """Poll ``url`` until ``ready(response)``; RuntimeError naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if ready(httpx.get(url, headers=headers or {}, timeout=2.0)):
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not answer at {url} within {timeout:.0f} s")
+        time.sleep(interval)
+
+
 @contextmanager
 def openai_compatible_server(
     gguf_path: str | Path,
@@ -62,16 +76,9 @@ def openai_compatible_server(
     bound_port = int(address.rsplit(":", 1)[1])
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                if httpx.get(f"{address}/v1/models", headers=headers, timeout=2.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"llama.cpp server at {address} did not answer /v1/models in {STARTUP_TIMEOUT} s")
-            time.sleep(0.1)
+        wait_for_http(
+            f"{address}/v1/models", lambda r: r.status_code == 200, STARTUP_TIMEOUT, "the llama.cpp server", headers
+        )
         yield f"{address}/v1"
     finally:
         del server

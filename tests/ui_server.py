@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import shutil
 import socket
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from llm_server import wait_for_http
 
 from qa.settings import Settings
 
@@ -50,16 +49,7 @@ def running_app(settings: Settings, **changes) -> Iterator[str]:
     url = f"http://127.0.0.1:{settings.port}/"
     demo = serve(settings, block=False)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                if httpx.get(url, timeout=2.0).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the app did not answer at {url} within {STARTUP_TIMEOUT:.0f} s")
-            time.sleep(0.2)
+        wait_for_http(url, lambda r: r.status_code < 500, STARTUP_TIMEOUT, "the app", interval=0.2)
         yield url
     finally:
         demo.close()
