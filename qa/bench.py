@@ -429,11 +429,18 @@ def _rerank_options(retriever, queries: list[str]) -> dict:
     from qa.rerank import CrossEncoder
 
     current = retriever.reranker
-    threads, batch = current.threads, current.batch_size
+    threads = current.threads
     variants = {
-        f"20 candidates, max {current.max_length} tokens, batches of {batch} by length (current)": (current, 20),
-        "20 candidates, one batch of 20": (CrossEncoder(threads, batch_size=20), 20),
-        "20 candidates, max 128 tokens": (CrossEncoder(threads, max_length=128, batch_size=batch), 20),
+        f"20 candidates, max {current.max_length} tokens, one text per run on {threads} parallel runs (current)": (
+            current,
+            20,
+        ),
+        f"20 candidates, batches of 8 by length on one {threads}-thread run": (
+            CrossEncoder(threads, batch_size=8, parallel_batches=False),
+            20,
+        ),
+        "20 candidates, one batch of 20": (CrossEncoder(threads, batch_size=20, parallel_batches=False), 20),
+        "20 candidates, max 128 tokens": (CrossEncoder(threads, max_length=128), 20),
         "12 candidates": (current, 12),
         "10 candidates": (current, 10),
         "8 candidates": (current, 8),
@@ -1236,8 +1243,11 @@ def render(results: dict, summary: dict, chart_name: str) -> str:
         "- The answer path never imports torch either: questions are embedded by an ONNX export of the same "
         "all-MiniLM-L6-v2 (`index/query_encoder.py`; `qa ingest` writes it once per data folder, the vectors "
         "agree with sentence-transformers to 1e-5), so a cold start loads two small onnxruntime sessions "
-        "instead of torch, transformers, scikit-learn and scipy. The reranker scores candidates in batches "
-        "of similar length, so little of its time goes on padding.",
+        "instead of torch, transformers, scikit-learn and scipy.",
+        "- The reranker scores one candidate per run, on as many single-threaded runs side by side as there "
+        "are threads, longest first: no padding, both cores busy, and a passage's score no longer depends on "
+        "which passages it was batched with (the rerank-options table above compares it with batches of 8 "
+        "on one 2-thread run).",
         "- Still slow: the cross-encoder (rerank column) is most of every query: about 0.1 ms per token on "
         "these 2 cores, and 20 candidates are about 1,500-2,500 tokens. At 100,000 passages the first "
         "process also reads every passage from Chroma once to build BM25 (the cold-start BM25 column); "

@@ -153,3 +153,19 @@ def test_near_miss_questions_about_real_entities_are_refused(seed_engine, questi
 def test_reranker_survives_a_question_longer_than_its_window(cross_encoder):
     scores = cross_encoder.score("tariffs " * 600, ["short passage", "a longer passage " * 100])
     assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
+
+
+def test_reranker_scores_do_not_depend_on_order_or_parallel_runs(cross_encoder, seed_settings):
+    """One text per run on parallel single-threaded runs: the same scores as one serial run, or one text alone."""
+    from qa.rerank import CrossEncoder
+
+    article = (seed_settings.corpus_dir / "003_688cffc4895f96d0.txt").read_text()
+    texts = [p for p in article.split("\n\n") if p.strip()][:9] + ["Unrelated text about football results."]
+    question = "What did the chair of the American Soybean Association say?"
+    parallel = cross_encoder.score(question, texts)
+    serial = CrossEncoder(threads=2, parallel_batches=False).score(question, texts)
+    alone = [cross_encoder.score(question, [text])[0] for text in texts]
+    assert parallel == pytest.approx(serial, abs=1e-3)
+    assert parallel == pytest.approx(alone, abs=1e-6)  # a score does not depend on the company it is scored in
+    assert "Gackle" in texts[max(range(len(texts)), key=parallel.__getitem__)]
+    assert parallel[-1] < -5
