@@ -15,11 +15,11 @@ class CrossEncoder:
     """``score(query, texts)`` returns one relevance logit per text (about +9 relevant, -10 unrelated).
 
     Texts are tokenized once and, with ``parallel_batches``, scored one at a time (``batch_size=1``) on
-    ``threads`` single-threaded runs of one session side by side, longest first. On this 2-core machine
-    that is about 20 % faster than batches of 8 on one 2-thread run (small matrices keep two intra-op
-    threads waiting on each other, and batches pad); ``qa bench`` prints both. With one text per run a
-    text's score no longer depends on which texts it was batched with (the int8 model quantizes its
-    activations per run).
+    ``threads`` single-threaded runs of one session side by side, longest first. On this 2-core machine,
+    paired against batches of 8 on one 2-thread run (small matrices keep two intra-op threads waiting on
+    each other, and batches pad), it was 0-20 % faster at the median and 15-30 % at p95; ``qa bench``
+    prints both. With one text per run a text's score no longer depends on which texts it was batched
+    with (the int8 model quantizes its activations per run).
     """
 
     name = "cross-encoder/ms-marco-MiniLM-L-12-v2 (int8 onnx)"
@@ -51,6 +51,15 @@ class CrossEncoder:
         return tokenizer
 
     def score(self, query: str, texts: list[str]) -> list[float]:
+        """One logit per text; a text given twice (a republished wire paragraph, a repeated sentence) is
+        scored once, which with one text per run gives exactly the score it would have had."""
+        unique = list(dict.fromkeys(texts))
+        if len(unique) == len(texts):
+            return self._score_distinct(query, texts)
+        by_text = dict(zip(unique, self._score_distinct(query, unique), strict=True))
+        return [by_text[text] for text in texts]
+
+    def _score_distinct(self, query: str, texts: list[str]) -> list[float]:
         if not texts:
             return []
         with self._lock:

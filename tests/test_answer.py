@@ -169,3 +169,22 @@ def test_reranker_scores_do_not_depend_on_order_or_parallel_runs(cross_encoder, 
     assert parallel == pytest.approx(alone, abs=1e-6)  # a score does not depend on the company it is scored in
     assert "Gackle" in texts[max(range(len(texts)), key=parallel.__getitem__)]
     assert parallel[-1] < -5
+
+
+def test_reranker_scores_a_repeated_text_once(cross_encoder, monkeypatch):
+    """Republished wire paragraphs repeat verbatim: each distinct text costs one run, and gets its own score."""
+    calls = []
+    score_distinct = cross_encoder._score_distinct
+
+    def counting(query, texts):
+        calls.append(list(texts))
+        return score_distinct(query, texts)
+
+    monkeypatch.setattr(cross_encoder, "_score_distinct", counting)
+    question = "How many American users does TikTok have?"
+    users = "TikTok, with more than 170 million American users, has become a flashpoint in bilateral relations."
+    other = "Sorghum sales fell 97% in some categories."
+    scores = cross_encoder.score(question, [users, other, users, users])
+    assert calls == [[users, other]]
+    assert scores[0] == scores[2] == scores[3] > scores[1]
+    assert scores[:2] == score_distinct(question, [users, other])
