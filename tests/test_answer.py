@@ -155,7 +155,7 @@ def test_reranker_survives_a_question_longer_than_its_window(cross_encoder):
     assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
 
 
-def test_reranker_scores_do_not_depend_on_order_or_parallel_runs(cross_encoder, seed_settings):
+def test_reranker_scores_do_not_depend_on_batch_company_or_parallel_runs(cross_encoder, seed_settings):
     """One text per run on parallel single-threaded runs: the same scores as one serial run, or one text alone."""
     from qa.rerank import CrossEncoder
 
