@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import warnings
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -102,12 +103,13 @@ def export_query_encoder(embedder, path: Path) -> Path:
     return path
 
 
-def ensure_query_encoder(data_dir: Path | str, embedder) -> Path:
-    """Export the query encoder into ``data_dir`` unless a current one is there; returns its path."""
+def ensure_query_encoder(data_dir: Path | str, make_embedder: Callable[[], object]) -> tuple[Path, bool]:
+    """Export the query encoder into ``data_dir`` unless a current one is there; returns its path and whether
+    it was written now. ``make_embedder`` (an ``index.embed.Embedder`` factory) is only called to export."""
     path = query_encoder_path(data_dir)
-    if not is_current(path):
-        export_query_encoder(embedder, path)
-    return path
+    if is_current(path):
+        return path, False
+    return export_query_encoder(make_embedder(), path), True
 
 
 class QueryEncoder:

@@ -399,7 +399,7 @@ def worker_query_encoder(spec: dict) -> dict:
     from index.query_encoder import ensure_query_encoder
 
     t = time.perf_counter()
-    path = ensure_query_encoder(_settings(spec).data_dir, Embedder(2))
+    path, _ = ensure_query_encoder(_settings(spec).data_dir, lambda: Embedder(2))
     return {"seconds": time.perf_counter() - t, "path": str(path), "bytes": path.stat().st_size}
 
 

@@ -88,13 +88,10 @@ def cmd_ingest(args) -> int:
 def _ensure_query_encoder(settings) -> None:
     """Once per data folder: the ONNX copy of the embedding model that lets answers start without torch."""
     from index.embed import shared_embedder
-    from index.query_encoder import export_query_encoder, is_current, query_encoder_path
+    from index.query_encoder import ensure_query_encoder
 
-    path = query_encoder_path(settings.data_dir)
-    if is_current(path):
-        return
     try:
-        export_query_encoder(shared_embedder(settings.threads), path)
+        path, written = ensure_query_encoder(settings.data_dir, lambda: shared_embedder(settings.threads))
     except Exception as exc:  # answers still work, through sentence-transformers
         print(
             f"could not write the ONNX query encoder ({type(exc).__name__}: {exc}); questions will be "
@@ -102,7 +99,8 @@ def _ensure_query_encoder(settings) -> None:
             file=sys.stderr,
         )
         return
-    print(f"query encoder: wrote {path} (the embedding model as ONNX, for a fast start)")
+    if written:
+        print(f"query encoder: wrote {path} (the embedding model as ONNX, for a fast start)")
 
 
 def cmd_serve(args) -> int:

@@ -83,12 +83,12 @@ class CrossEncoder:
 
             if self.parallel_batches and len(batches) > 1:
                 # Longest first, so the runs finish at about the same time.
-                results = dict(zip(reversed(range(len(batches))), self._pool.map(run, batches[::-1]), strict=True))
+                results = list(self._pool.map(run, batches[::-1]))[::-1]
             else:
-                results = {k: run(batch) for k, batch in enumerate(batches)}
+                results = [run(batch) for batch in batches]
         out = [0.0] * len(texts)
-        for k, batch in enumerate(batches):
-            for i, logit in zip(batch, results[k], strict=True):
+        for batch, logits in zip(batches, results, strict=True):
+            for i, logit in zip(batch, logits, strict=True):
                 out[i] = float(logit)
         return out
 

@@ -27,7 +27,7 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, embedder):
     data_dir = tmp_path_factory.mktemp("encoder") / "data"
-    return data_dir, ensure_query_encoder(data_dir, embedder)
+    return data_dir, ensure_query_encoder(data_dir, lambda: embedder)[0]
 
 
 def test_the_export_gives_the_sentence_transformers_vectors(exported, embedder):
