@@ -643,8 +643,7 @@ class Bench:
             "runs": self.runs,
             "sizes": {},
         }
-        self.queries = self._queries()
-        self.results["queries"] = len(self.queries)
+        self.queries: list[str] = []  # set in run(), once the Reuters corpus is imported (its headlines are queries)
         path = self.results_path()
         if args.merge and path.exists():  # keep the other sizes of an earlier run, replace the ones run now
             earlier = json.loads(path.read_text())
@@ -837,6 +836,8 @@ class Bench:
         sizes = self.args.sizes
         started = time.time()
         reuters_corpus = self.reuters_corpus() if {"reuters", "100k"} & set(sizes) else None
+        self.queries = self._queries()
+        self.results["queries"] = len(self.queries)
         seed_corpus = PROJECT_ROOT / "corpus"
         prefix = self.work / ("quick" if self.quick else "")
         reuters_index = prefix / "reuters" / "index"

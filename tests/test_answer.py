@@ -52,6 +52,14 @@ def test_real_questions_cite_the_right_article(seed_engine, seed_settings, quest
         assert _article_text(seed_settings, c.article_id)[c.start : c.end] == c.quote
 
 
+def test_another_articles_sentence_is_cited_only_when_it_shares_the_answer(seed_engine, seed_settings):
+    # The Kuala Lumpur article's "confidence-building step" sentences score nearly as well as the answer, but
+    # say nothing of tariff guarantees: they used to be cited next to it.
+    a = seed_engine.answer("What assurance about tariffs does Beijing want from Washington?")
+    assert "no additional tariff increases" in a.text, a.text
+    assert {c.article_id for c in a.citations} == {"002_8ef5243a76c53072"}, a.text
+
+
 def test_refusal_off_corpus_shows_closest_coverage(seed_engine):
     a = seed_engine.answer("Who won the 2024 Super Bowl?")
     assert a.abstained and a.text == ABSTAIN_TEXT

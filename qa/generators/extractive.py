@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from index.keyword import tokenize
 from index.sentences import sentence_spans
 from qa.rerank import CrossEncoder, shared_cross_encoder
 from qa.types import ScoredPassage
@@ -19,7 +20,9 @@ MAX_SENTENCES = 3
 NEAR_BEST = 2.5  # an extra sentence of the same article must score within this of the best one ...
 MIN_EXTRA = 1.0  # ... and above this absolute logit
 NEAR_BEST_OTHER = 1.0  # another article's sentence must score nearly as well as the best ...
-MIN_EXTRA_OTHER = 2.0  # ... and well in absolute terms, unless it repeats the best sentence's figure
+MIN_EXTRA_OTHER = 2.0  # ... and well in absolute terms, unless it repeats the best sentence's figure;
+# it must also share a word with the best sentence beyond the question's (eval/seed.jsonl citation precision
+# 92.3 -> 93.1 %; SQuAD 300: citation precision 90.2 -> 90.5 %, gold span in the answer 242 -> 241)
 PASSAGE_FLOOR = -6.0  # passages scoring below this are not mined for sentences
 
 
@@ -87,13 +90,19 @@ class ExtractiveGenerator:
         chosen = [best]
         articles = {passages[best.source].passage.article_id}
         best_figures = set(_FIGURE.findall(best.text))
+        # What the best sentence says beyond the question's own words: a second source must share some of it.
+        best_content = set(tokenize(best.text)) - set(tokenize(question))
 
         def worth_adding(s: ScoredSentence) -> bool:
             if passages[s.source].passage.article_id == passages[best.source].passage.article_id:
                 return s.score >= max(best.score - NEAR_BEST, MIN_EXTRA)
             if best_figures & set(_FIGURE.findall(s.text)):  # corroborates or contradicts a figure: cite both
                 return s.score >= min(MIN_EXTRA, best.score - NEAR_BEST)
-            return s.score >= max(best.score - NEAR_BEST_OTHER, MIN_EXTRA_OTHER)
+            # Another article's sentence joins only when it speaks of the same thing as the best one (it
+            # agrees, disagrees or adds to it), not merely because it is about the question's topic.
+            return s.score >= max(best.score - NEAR_BEST_OTHER, MIN_EXTRA_OTHER) and bool(
+                best_content & set(tokenize(s.text))
+            )
 
         extras = [s for s in ranked[1:] if worth_adding(s)]
         # Other articles first: a second source that agrees (or disagrees) is worth more than more of the same.
