@@ -3,7 +3,8 @@
 The cross-encoder scores how well the best sentence answers the question; a threshold calibrated on the
 evaluation set (answerable and unanswerable items) decides. On top, a question that asks for a kind of
 answer (an age, a duration, an amount of money, a quantity, a date) is refused when no evidence sentence
-holds that kind of thing, and "Who is the <role> ..." is refused when no evidence sentence names the role.
+holds that kind of thing, and "Who is the <role> ..." (or "<someone>'s <role>") is refused when no evidence sentence
+names the role.
 """
 
 from __future__ import annotations
@@ -46,16 +47,24 @@ ANSWER_TYPES: list[tuple[re.Pattern, re.Pattern, str]] = [
         "a number",
     ),
     (
-        re.compile(r"^\s*when\b|\bwhat (?:date|day|year|month|time)\b", re.I),
+        # "When does the immune system fail?" asks for a condition, not a date: present-tense "when does/do"
+        # is left to the evidence threshold.
+        re.compile(r"^\s*when\b(?! do(?:es)?\b)|\bwhat (?:date|day|year|month|time)\b", re.I),
         re.compile(
-            rf"\b(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:19|20)\d\d|today|"
-            r"yesterday|tomorrow|week|month|year|ago|since|after|before|later|earlier|soon)\b",
+            rf"\b(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|"
+            r"yesterday|tomorrow|week|month|year|decade|century|ago|since|after|before|later|earlier|soon)\b"
+            r"|\b1\d{3}s?\b|\b20\d\ds?\b",  # any year from 1000 to 2099, and decades ("the 1830s", "mid-2000s")
             re.I,
         ),
         "a date or time",
     ),
 ]
-_ROLE = re.compile(r"^\s*who (?:is|was|are|were) (?:the )?(?:current |new |former )?([^?]+)", re.I)
+# "Who is the <role> ..." or "Who is <someone>'s <role>": a named role. Not "Who was appointed ...", "Who is a
+# bill referred to ...", "Who were two of the founders ...", which name no role.
+_ROLE = re.compile(
+    r"^\s*who (?:is|was|are|were) (?:the |(?:[A-Z][\w.-]*\s){0,3}[A-Z][\w.-]*['’]s )(?:current |new |former )?([^?]+)",
+    re.I,
+)
 _ROLE_STOP = {"of", "in", "at", "for", "to", "on", "that", "who", "behind", "leading", "running", "responsible", "with"}
 
 

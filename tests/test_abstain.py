@@ -18,6 +18,16 @@ def test_age_duration_money_rate_and_dates_must_be_present():
     assert "date" in missing_answer_type("When will the deal close?", ["The deal is complex."])
 
 
+def test_any_year_or_decade_is_a_date_and_when_does_asks_for_a_condition():
+    # Refused before: only 19xx and 20xx counted as years (SQuAD questions about 1507, 1735, "the mid-2000s").
+    assert missing_answer_type("When was Luther ordained?", ["Luther was ordained a priest in 1507."]) == ""
+    assert missing_answer_type("In what year did Wesley sail?", ["Wesley sailed for Georgia in 1735."]) == ""
+    assert missing_answer_type("When did the campus grow?", ["The campus grew in the mid-2000s."]) == ""
+    assert "date" in missing_answer_type("When was Luther ordained?", ["Luther was ordained a priest."])
+    when_does = "When does immunodeficiency occur?"
+    assert missing_answer_type(when_does, ["Immunodeficiency occurs when the immune system is less active."]) == ""
+
+
 def test_a_number_must_stand_in_a_sentence_about_the_question():
     unrelated = ["Farm exports to China fell 53%."]
     assert missing_answer_type("What is the average tariff rate on imports?", unrelated)
@@ -28,3 +38,13 @@ def test_named_roles_must_appear():
     assert "CEO" in missing_answer_type("Who is the CEO of TikTok?", [BESSENT])
     assert missing_answer_type("Who is the U.S. Treasury Secretary?", [BESSENT]) == ""
     assert missing_answer_type("Who is the U.S. Trade Representative?", [BESSENT]) == ""
+    assert "ambassador" in missing_answer_type("Who is China's ambassador to the United States?", [BESSENT])
+
+
+def test_who_questions_without_a_role_are_not_refused_for_one():
+    for question in (
+        "Who was appointed to head the team?",
+        "Who is a bill referred to?",
+        "Who were two of the founders?",
+    ):
+        assert missing_answer_type(question, ["Samuel Phillips was appointed to head the team."]) == "", question
