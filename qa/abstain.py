@@ -14,17 +14,23 @@ import re
 from index.keyword import tokenize
 
 _NUMBER = r"\d[\d,.]*"
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 ANSWER_TYPES: list[tuple[re.Pattern, re.Pattern, str]] = [
     (
         re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I),
-        re.compile(rf"\b{_NUMBER}[- ]years?[- ]old\b|\baged? {_NUMBER}\b|\({_NUMBER}\)|, \d{{2,3}},", re.I),
+        re.compile(
+            rf"\b(?:{_NUMBER}|{_NUMBER_WORDS})[- ]years?[- ]old\b|\b(?:aged?|ages) (?:of )?(?:{_NUMBER}|{_NUMBER_WORDS})\b"
+            rf"|\({_NUMBER}\)|, \d{{2,3}},",
+            re.I,
+        ),
         "an age",
     ),
     (
         re.compile(r"\bhow long\b(?! (?:is|was) the)|\bduration\b", re.I),
         re.compile(
-            rf"\b(?:{_NUMBER}|one|two|three|four|five|six|several|few)[- ](?:second|minute|hour|day|week|month|year)s?\b",
+            rf"\b(?:{_NUMBER}|one|two|three|four|five|six|several|few)[- ](?:second|minute|hour|day|week|month|year)s?\b"
+            r"|\b(?:seconds|minutes|hours|days|weeks|months|years|decades)\b",  # "within seconds", "for years"
             re.I,
         ),
         "a duration",
@@ -47,9 +53,13 @@ ANSWER_TYPES: list[tuple[re.Pattern, re.Pattern, str]] = [
         "a number",
     ),
     (
-        # "When does the immune system fail?" asks for a condition, not a date: present-tense "when does/do"
-        # is left to the evidence threshold.
-        re.compile(r"^\s*when\b(?! do(?:es)?\b)|\bwhat (?:date|day|year|month|time)\b", re.I),
+        # "When" must be followed by its verb ("When using X, how ..." is not a when-question), and not by
+        # "does/do": "When does immunodeficiency occur?" asks for a condition, left to the evidence threshold.
+        re.compile(
+            r"^\s*when (?:is|was|are|were|will|would|did|could|can|has|have|had|should|might)\b"
+            r"|\bwhat (?:date|day|year|month|time)\b",
+            re.I,
+        ),
         re.compile(
             rf"\b(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|"
             r"yesterday|tomorrow|week|month|year|decade|century|ago|since|after|before|later|earlier|soon)\b"
@@ -85,7 +95,7 @@ def missing_answer_type(question: str, evidence: list[str]) -> str:
             if word.lower() in _ROLE_STOP:
                 break
             words.append(word)
-        wanted = set(tokenize(" ".join(words)))
+        wanted = {t for t in tokenize(" ".join(words)) if not t.isdigit()}  # "Super Bowl 50 MVP": "Super Bowl MVP"
         if wanted and not wanted <= set(tokenize(text)):
             return f"no passage names the {' '.join(words)}"
     return ""

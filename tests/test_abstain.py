@@ -26,6 +26,17 @@ def test_any_year_or_decade_is_a_date_and_when_does_asks_for_a_condition():
     assert "date" in missing_answer_type("When was Luther ordained?", ["Luther was ordained a priest."])
     when_does = "When does immunodeficiency occur?"
     assert missing_answer_type(when_does, ["Immunodeficiency occurs when the immune system is less active."]) == ""
+    clause = "When using a probabilistic algorithm, how is the error reduced?"
+    assert missing_answer_type(clause, ["Repeating the algorithm reduces the error."]) == ""
+
+
+def test_ages_and_durations_in_words_count():
+    assert missing_answer_type("Preschool targets what age children?", ["Preschool is for ages three to five."]) == ""
+    assert (
+        missing_answer_type("How long does a division take?", ["The outcome of a division is known within seconds."])
+        == ""
+    )
+    assert "a duration" in missing_answer_type("How long did the call last?", ["The call was productive."])
 
 
 def test_a_number_must_stand_in_a_sentence_about_the_question():
@@ -39,6 +50,8 @@ def test_named_roles_must_appear():
     assert missing_answer_type("Who is the U.S. Treasury Secretary?", [BESSENT]) == ""
     assert missing_answer_type("Who is the U.S. Trade Representative?", [BESSENT]) == ""
     assert "ambassador" in missing_answer_type("Who is China's ambassador to the United States?", [BESSENT])
+    miller = ["Denver linebacker Von Miller was named Super Bowl MVP."]
+    assert missing_answer_type("Who was the Super Bowl 50 MVP?", miller) == ""  # a number qualifies a role
 
 
 def test_who_questions_without_a_role_are_not_refused_for_one():
