@@ -52,7 +52,7 @@ def test_real_questions_cite_the_right_article(seed_engine, seed_settings, quest
         assert _article_text(seed_settings, c.article_id)[c.start : c.end] == c.quote
 
 
-def test_another_articles_sentence_is_cited_only_when_it_shares_the_answer(seed_engine, seed_settings):
+def test_another_articles_sentence_is_cited_only_when_it_shares_the_answer(seed_engine):
     # The Kuala Lumpur article's "confidence-building step" sentences score nearly as well as the answer, but
     # say nothing of tariff guarantees: they used to be cited next to it.
     a = seed_engine.answer("What assurance about tariffs does Beijing want from Washington?")
