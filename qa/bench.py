@@ -334,9 +334,16 @@ def worker_serve(spec: dict) -> dict:
             retrieval = retriever.retrieve(query, settings.candidates)
             total = time.perf_counter() - t
             timings = retrieval.timings
+            # The reranker scores a repeated text once, and the synthetic copies of one-sentence passages are
+            # exact repeats. So that no figure rests on them, the same query again with every candidate scored:
+            # what an archive without repeats costs, on the same candidates' lengths.
+            t = time.perf_counter()
+            retriever.retrieve(query, settings.candidates, skip_repeats=False)
+            every = time.perf_counter() - t
             samples.append(
                 {
                     "total": total,
+                    "every": every,
                     "keyword": timings.get("keyword"),
                     "dense": timings.get("dense"),
                     "fuse": timings["retrieve"] - timings.get("keyword", 0) - timings.get("dense", 0),
@@ -346,15 +353,6 @@ def worker_serve(spec: dict) -> dict:
             )
         runs.append(samples)
     rebuilt = retriever.keyword is not keyword
-
-    # The reranker scores a repeated text once. So that the figures do not rest on repeats (the synthetic
-    # copies of one-sentence passages are exact ones), also time 20 candidates with 20 distinct texts.
-    distinct_rerank = []
-    for query in queries:
-        texts = list(dict.fromkeys(p.passage.text for p in retriever.candidates(query, 100)[0]))[: settings.candidates]
-        t = time.perf_counter()
-        retriever.reranker.score(query, texts)
-        distinct_rerank.append(time.perf_counter() - t)
 
     answers = []
     for query in queries[: spec.get("answer_queries", 10)]:
@@ -386,7 +384,6 @@ def worker_serve(spec: dict) -> dict:
         "store_read": store_read,
         "bm25_only": bm25_only,
         "runs": runs,
-        "distinct_rerank_seconds": distinct_rerank,
         "keyword_rebuilt_during_queries": rebuilt,
         "answer_seconds": answers,
         "eval": evaluated,
@@ -957,16 +954,12 @@ def summarize(results: dict) -> dict:
             row["passages"] = serve["passages"]
             row["queries"] = len(serve["runs"][0]) if serve["runs"] else 0
             row["runs"] = len(serve["runs"])
-            for part in ("total", "keyword", "dense", "fuse", "rerank"):
+            for part in ("total", "every", "keyword", "dense", "fuse", "rerank"):
                 for q in (50, 95):
-                    row[f"{part}_p{q}"] = median(
-                        [percentile([s[part] for s in run if s[part] is not None], q) for run in serve["runs"]]
-                    )
+                    values = [[s[part] for s in run if s.get(part) is not None] for run in serve["runs"]]
+                    row[f"{part}_p{q}"] = median([percentile(v, q) for v in values if v]) if any(values) else None
             distinct = [s["distinct"] for run in serve["runs"] for s in run if s.get("distinct") is not None]
             row["distinct_mean"] = sum(distinct) / len(distinct) if distinct else None
-            seconds = serve.get("distinct_rerank_seconds") or []
-            row["distinct_rerank_p50"] = percentile(seconds, 50) if seconds else None
-            row["distinct_rerank_p95"] = percentile(seconds, 95) if seconds else None
             row["answer_p50"] = percentile(serve["answer_seconds"], 50)
             row["answer_p95"] = percentile(serve["answer_seconds"], 95)
             row["phases"] = serve["phases"]
@@ -999,6 +992,7 @@ def chart(summary: dict, path: Path) -> None:
     xs = [summary[k]["passages"] for k in keys]
     fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=120)
     styles = [
+        ("every_p95", "retrieve p95, every candidate scored", "-", "x"),
         ("total_p95", "retrieve p95 (total)", "-", "o"),
         ("total_p50", "retrieve p50 (total)", "-", "s"),
         ("rerank_p50", "rerank p50", "--", "^"),
@@ -1006,6 +1000,8 @@ def chart(summary: dict, path: Path) -> None:
         ("keyword_p50", "BM25 p50", ":", "d"),
     ]
     for field, label, line, marker in styles:
+        if any(summary[k].get(field) is None for k in keys):
+            continue  # results saved before the field existed
         ys = [summary[k][field] * 1000 for k in keys]
         ax.plot(xs, ys, line, marker=marker, label=label)
     ax.axhline(250, color="grey", linewidth=0.8)
@@ -1120,28 +1116,28 @@ def render(results: dict, summary: dict, chart_name: str) -> str:
             "then the cross-encoder reranks all 20 candidates (a text that occurs twice among them is scored "
             "once: `distinct` column, mean per query). The BM25 index is built once per process "
             "(`build` column: reading the passages from the store + building the index) and reused by every "
-            "query. Target: p95 under 250 ms at 100,000 passages. The last rerank column times 20 candidates "
-            "with 20 distinct texts (the next ones down the fused list), so that no figure rests on repeats: "
-            "the synthetic copies of one-sentence passages are exact repeats, which real archives have far "
-            "fewer of.",
+            "query. Target: p95 under 250 ms at 100,000 passages. The synthetic copies of one-sentence passages "
+            "are exact repeats, which real archives have far fewer of, so each query is timed a second time "
+            "with every candidate scored (`Retriever.retrieve(..., skip_repeats=False)`, same candidates): "
+            "that column is what an archive without repeats costs, and the one the target is judged on.",
             "",
             "| corpus | passages | retrieve p50 ms | retrieve p95 ms | BM25 p50/p95 | dense p50/p95 "
-            "| rerank p50/p95 | distinct | rerank, 20 distinct, p50/p95 | store read + BM25 build s "
+            "| rerank p50/p95 | distinct | retrieve, every candidate scored, p50 / p95 ms | store read + BM25 build s "
             "| full answer p50/p95 ms |",
             "|---|---:|---:|---:|---|---|---|---:|---|---|---|",
         ]
         for r in serve_rows:
             distinct = f"{r['distinct_mean']:.1f}" if r.get("distinct_mean") is not None else "–"
-            distinct_rerank = (
-                f"{_ms(r['distinct_rerank_p50'])} / {_ms(r['distinct_rerank_p95'])}"
-                if r.get("distinct_rerank_p50") is not None
+            every = (
+                f"{_ms(r['every_p50'])} / {_ms(r['every_p95'])}{_ok(r['every_p95'], 0.25)}"
+                if r.get("every_p50") is not None
                 else "–"
             )
             lines.append(
                 f"| {size_label(r)} | {r['passages']:,} | {_ms(r['total_p50'])} | {_ms(r['total_p95'])}"
                 f"{_ok(r['total_p95'], 0.25)} | {_ms(r['keyword_p50'])} / {_ms(r['keyword_p95'])} "
                 f"| {_ms(r['dense_p50'])} / {_ms(r['dense_p95'])} | {_ms(r['rerank_p50'])} / {_ms(r['rerank_p95'])} "
-                f"| {distinct} | {distinct_rerank} "
+                f"| {distinct} | {every} "
                 f"| {_s(r['store_read'])} + {_s(r['bm25_only'])} | {_ms(r['answer_p50'])} / {_ms(r['answer_p95'])} |"
             )
         rebuilt = [size_label(r) for r in serve_rows if r.get("rebuilt")]
@@ -1278,9 +1274,9 @@ def render(results: dict, summary: dict, chart_name: str) -> str:
         "which passages it was batched with (the rerank-options table above compares it with batches of 8 "
         "on one 2-thread run). A text that occurs more than once among the candidates is scored once, which "
         "is exact for the same reason; it is what makes the synthetic 100k rerank column short (its copies "
-        "of one-sentence passages are exact repeats), hence the 20-distinct column beside it.",
-        "- Still slow: the cross-encoder (rerank column) is most of every query: about 0.1 ms per token on "
-        "these 2 cores, and 20 candidates are about 1,500-2,500 tokens. At 100,000 passages the first "
+        "of one-sentence passages are exact repeats), hence the every-candidate column beside it.",
+        "- Still slow: the cross-encoder (rerank column) is most of every query, and 20 candidates are about "
+        "1,500-2,500 tokens. At 100,000 passages the first "
         "process also reads every passage from Chroma once to build BM25 (the cold-start BM25 column); "
         "later processes read the id-keyed cache file and the saved BM25 index (`bm25-<collection>.npz`) instead.",
         "",

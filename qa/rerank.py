@@ -50,11 +50,13 @@ class CrossEncoder:
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         return tokenizer
 
-    def score(self, query: str, texts: list[str]) -> list[float]:
+    def score(self, query: str, texts: list[str], skip_repeats: bool = True) -> list[float]:
         """One logit per text; a text given twice (a republished wire paragraph, a repeated sentence) is
-        scored once, which with one text per run gives exactly the score it would have had."""
+        scored once, which with one text per run gives exactly the score it would have had.
+        ``skip_repeats=False`` runs the model on every text (the benchmark's figure for an archive without
+        repeats)."""
         unique = list(dict.fromkeys(texts))
-        if len(unique) == len(texts):
+        if len(unique) == len(texts) or not skip_repeats:
             return self._score_distinct(query, texts)
         by_text = dict(zip(unique, self._score_distinct(query, unique), strict=True))
         return [by_text[text] for text in texts]

@@ -92,16 +92,19 @@ class Retriever:
         ]
         return scored, timings
 
-    def rerank(self, query: str, passages: list[ScoredPassage]) -> list[ScoredPassage]:
-        scores = self.reranker.score(query, [p.passage.text for p in passages])
+    def rerank(self, query: str, passages: list[ScoredPassage], skip_repeats: bool = True) -> list[ScoredPassage]:
+        scores = self.reranker.score(query, [p.passage.text for p in passages], skip_repeats)
         reranked = [replace(p, score=s, rerank=s) for p, s in zip(passages, scores, strict=True)]
         return sorted(reranked, key=lambda p: -p.score)
 
-    def retrieve(self, query: str, candidates: int = 20, top_k: int | None = None) -> Retrieval:
+    def retrieve(
+        self, query: str, candidates: int = 20, top_k: int | None = None, skip_repeats: bool = True
+    ) -> Retrieval:
+        """Fused candidates reranked; ``skip_repeats`` lets the reranker score a repeated text once."""
         started = time.perf_counter()
         fused, timings = self.candidates(query, candidates)
         timings["retrieve"] = time.perf_counter() - started
         started = time.perf_counter()
-        reranked = self.rerank(query, fused)
+        reranked = self.rerank(query, fused, skip_repeats)
         timings["rerank"] = time.perf_counter() - started
         return Retrieval(reranked[:top_k] if top_k else reranked, timings)
