@@ -84,33 +84,18 @@ def fused_requantized_model(folder: Path) -> Path:
     return out
 
 
-def session(path: Path, **config):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    for key, value in config.items():
-        if key == "level":
-            options.graph_optimization_level = value
-        else:
-            options.add_session_config_entry(key, value)
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 def main(index: str) -> None:
     import onnxruntime as ort
 
-    from qa.bench import Bench, _settings
-    from qa.models import reranker_model_dir
+    from qa.bench import _settings, bench_queries
+    from qa.models import cpu_onnx_session, reranker_model_dir
     from qa.pipeline import Engine
     from qa.rerank import CrossEncoder
     from qa.settings import Settings
 
     retriever = Engine(_settings({"index": index})).retriever
-    bench = Bench.__new__(Bench)  # only for its query list
-    bench.settings, bench.quick = Settings.from_env(), False
-    lists = [(q, [c.passage.text for c in retriever.candidates(q, 20)[0]]) for q in bench._queries()]
+    queries = bench_queries(Settings.from_env().data_dir)
+    lists = [(q, [c.passage.text for c in retriever.candidates(q, 20)[0]]) for q in queries]
     current = retriever.reranker
     shipped = reranker_model_dir() / "model.onnx"
 
@@ -123,11 +108,16 @@ def main(index: str) -> None:
         variants = {"current (max 256 tokens, one text per run)": current}
         variants |= {f"max {n} tokens": variant(max_length=n) for n in (192, 160, 128)}
         variants |= {f"batches of {n}": variant(batch_size=n) for n in (2, 3, 4)}
-        variants["denormals as zero"] = variant(session(shipped, **{"session.set_denormal_as_zero": "1"}))
-        variants["graph level extended"] = variant(
-            session(shipped, level=ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED)
-        )
-        variants["fused graph, QAttention"] = variant(session(fused_requantized_model(Path(tmp))))
+
+        def denormals_as_zero(options) -> None:
+            options.add_session_config_entry("session.set_denormal_as_zero", "1")
+
+        def extended_graph_level(options) -> None:
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+
+        variants["denormals as zero"] = variant(cpu_onnx_session(shipped, 1, denormals_as_zero))
+        variants["graph level extended"] = variant(cpu_onnx_session(shipped, 1, extended_graph_level))
+        variants["fused graph, QAttention"] = variant(cpu_onnx_session(fused_requantized_model(Path(tmp)), 1))
         seconds = {name: [] for name in variants}
         scores = {name: [] for name in variants}
         for encoder in variants.values():

@@ -390,6 +390,30 @@ def worker_serve(spec: dict) -> dict:
     }
 
 
+def reuters_items() -> list[dict]:
+    path = PROJECT_ROOT / "eval" / "reuters.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def bench_queries(data_dir: Path, quick: bool = False) -> list[str]:
+    """The timed queries: seed eval questions, the Reuters eval questions, and Reuters headlines (once imported
+    under ``data_dir``)."""
+    seed = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "seed.jsonl").read_text().splitlines() if line]
+    n_seed = 8 if quick else 12
+    queries = [item["question"] for item in seed[:n_seed]]
+    queries += [item["question"] for item in reuters_items()]
+    manifest = data_dir / "reuters" / "corpus" / ".manifest.jsonl"
+    headlines = []
+    if manifest.exists():
+        files = [json.loads(line)["file"] for line in manifest.read_text().splitlines() if line]
+        wanted = 6 if quick else 8
+        step = max(len(files) // wanted, 1)
+        for name in files[::step][:wanted]:
+            first = (manifest.parent / name).read_text().split("\n", 1)[0]
+            headlines.append(first.lower().rstrip("."))
+    return queries + headlines
+
+
 def worker_query_encoder(spec: dict) -> dict:
     """The one-off ONNX export of the embedding model for queries (``qa ingest`` does it once per data folder)."""
     from index.embed import Embedder
@@ -675,26 +699,7 @@ class Bench:
         return subset
 
     def _queries(self) -> list[str]:
-        seed = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "seed.jsonl").read_text().splitlines() if line]
-        reuters = self.reuters_items()
-        n_seed = 8 if self.quick else 12
-        queries = [item["question"] for item in seed[:n_seed]]
-        queries += [item["question"] for item in reuters]
-        manifest = Path(self.settings.data_dir) / "reuters" / "corpus" / ".manifest.jsonl"
-        headlines = []
-        if manifest.exists():
-            files = [json.loads(line)["file"] for line in manifest.read_text().splitlines() if line]
-            wanted = 6 if self.quick else 8
-            step = max(len(files) // wanted, 1)
-            for name in files[::step][:wanted]:
-                first = (manifest.parent / name).read_text().split("\n", 1)[0]
-                headlines.append(first.lower().rstrip("."))
-        return queries + headlines
-
-    @staticmethod
-    def reuters_items() -> list[dict]:
-        path = PROJECT_ROOT / "eval" / "reuters.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return bench_queries(Path(self.settings.data_dir), self.quick)
 
     # stages ----------------------------------------------------------------------------------
     def ingestion(self, key: str, corpus: Path, index: Path, chroma_url: str = "") -> dict:
@@ -737,7 +742,7 @@ class Bench:
         return spawn("query_encoder", spec)
 
     def serving(self, key: str, corpus: Path | None, index: Path, chroma_url: str = "", eval_items=None) -> dict:
-        first = SEED_QUESTION if key in ("seed", "server") else self.reuters_items()[0]["question"]
+        first = SEED_QUESTION if key in ("seed", "server") else reuters_items()[0]["question"]
         spec = {
             "corpus": str(corpus) if corpus else "",
             "index": str(index),
@@ -882,7 +887,7 @@ class Bench:
 
     def _eval_items(self, corpus: Path | None = None) -> list[dict]:
         """The Reuters eval items; with a corpus subset (--quick), only those it can answer (and refusals)."""
-        items = self.reuters_items()
+        items = reuters_items()
         if not self.quick or corpus is None:
             return items
         present = {p.stem for p in corpus.glob("*.txt")}

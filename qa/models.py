@@ -12,14 +12,17 @@ class ModelMissingError(RuntimeError):
     pass
 
 
-def cpu_onnx_session(path: Path, threads: int):
-    """An onnxruntime CPU session with our thread settings (the reranker and the query encoder share them)."""
+def cpu_onnx_session(path: Path, threads: int, configure=None):
+    """An onnxruntime CPU session with our thread settings (the reranker and the query encoder share them);
+    ``configure(options)`` may change the SessionOptions further (eval/rerank_variants.py tries some)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    if configure:
+        configure(options)
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
