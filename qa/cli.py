@@ -157,6 +157,21 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from qa.reader_train import TrainConfig, run
+    from qa.settings import Settings
+
+    settings = Settings.from_env()
+    overrides = {k: v for k, v in (("seed", args.seed), ("limit", args.limit), ("epochs", args.epochs),
+                                   ("max_examples", args.max_examples)) if v is not None}  # fmt: skip
+    if args.no_dense:
+        overrides["dense_negatives"] = False
+    config = TrainConfig(**overrides)
+    out = Path(args.out) if args.out else None
+    run(config, **({"out_dir": out} if out else {}), data_dir=settings.data_dir)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qa", description="Cited answers over a news corpus.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -205,6 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--generator", choices=["extractive", "local", "openai"])
     bench.add_argument("--out", help="report folder (default: eval/reports)")
     bench.set_defaults(func=cmd_bench)
+
+    train = sub.add_parser("train", help="train one of our own models from data in packages (see its MODEL_CARD.md)")
+    train.add_argument("name", choices=["reader"])
+    train.add_argument("--seed", type=int, help="random seed (default: the model card's)")
+    train.add_argument("--epochs", type=float, help="passes over the training examples")
+    train.add_argument("--max-examples", type=int, help="train on a seeded sample of this many examples")
+    train.add_argument("--limit", type=int, help="only the first N paragraphs of each source (a quick run)")
+    train.add_argument("--no-dense", action="store_true", help="mine negatives with BM25 only")
+    train.add_argument("--out", help="where the exported model goes (default: qa/reader_model)")
+    train.set_defaults(func=cmd_train)
     return parser
 
 

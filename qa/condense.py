@@ -2,7 +2,7 @@
 
 "And what did he say about sanctions?" after a turn about Li Chenggang becomes
 "What did Li Chenggang say about sanctions?". Pronouns take the most recent name from the
-conversation; an elliptical question ("What about soybeans?") borrows the previous question.
+conversation (the answer to a "Who ...?" turn, or a name a question asked about, walking back past turns that name no one); an elliptical question ("What about soybeans?") borrows the previous question.
 """
 
 from __future__ import annotations
@@ -14,23 +14,16 @@ _THING_PRONOUNS = re.compile(r"\b(it|its|they|them|their|that|this|these|those|t
 _LEADING = re.compile(r"^\s*(and|so|also|but|ok(?:ay)?|then|well)\b[\s,]*", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\??\s*$", re.IGNORECASE)
 _NAME = re.compile(r"\b([A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+)+)\b")
+# Words that make a capitalised run an institution, a place or a title rather than a person's name.
 _NOT_PERSON_WORDS = {
     "United", "States", "China", "American", "Chinese", "Treasury", "Secretary", "President", "White", "House",
-    "Supreme", "Court", "Soybean", "Association", "Center", "Administration", "Congress", "Asian", "Kuala",
-    "Lumpur", "Southeast", "Asia", "Latin", "America", "Phase", "One", "Vice", "Premier", "Trade", "Representative",
+    "Supreme", "Court", "Association", "Center", "Administration", "Congress", "Ministry", "Department",
+    "Embassy", "Council", "Union", "Republic", "Party", "Company", "Corporation", "University", "Bank", "Agency",
 }  # fmt: skip
 _QUESTION_WORDS = {"What", "Who", "When", "Where", "Why", "How", "Which", "Did", "Does", "Is", "Are", "And"}
-_TITLE_WORDS = {
-    "President",
-    "Secretary",
-    "Premier",
-    "Representative",
-    "Treasury",
-    "Vice",
-    "Trade",
-    "Chinese",
-    "U.S.",
-}
+_TITLE_WORDS = {"President", "Secretary", "Premier", "Representative", "Treasury", "Vice", "Trade", "Chinese", "U.S."}
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_WHO = re.compile(r"^\s*(?:and\s+)?who\b", re.IGNORECASE)
 
 
 def _people(text: str) -> list[str]:
@@ -43,15 +36,43 @@ def _people(text: str) -> list[str]:
     return people
 
 
+def _pairs(turns: list[dict]) -> list[tuple[str, str]]:
+    """(question, answer) pairs, most recent first."""
+    pairs: list[tuple[str, str]] = []
+    for turn in turns:
+        if turn.get("role") == "user":
+            pairs.append((turn["content"].strip(), ""))
+        elif turn.get("role") == "assistant" and pairs:
+            pairs[-1] = (pairs[-1][0], pairs[-1][1] + turn["content"])
+    return pairs[::-1]
+
+
+def _referent(pairs: list[tuple[str, str]]) -> str:
+    """The person a "he"/"she" most likely points to, walking back through the conversation: the answer to a
+    "Who ...?" question (its bold short answer, else the first name in it), else a name the question itself
+    asked about. A turn about something else ("Where were the talks held?") names no one and is passed over,
+    so a pronoun can point two or more turns back."""
+    for question, answer in pairs:
+        if _WHO.match(question):
+            bold = [b for b in _BOLD.findall(answer) if _people(b)]
+            found = _people(bold[0]) if bold else _people(answer) or _people(question)
+        else:
+            found = _people(question)
+        if found:
+            return found[-1] if not _WHO.match(question) else found[0]
+    return next((p[0] for _, answer in pairs if (p := _people(answer))), "")
+
+
 def condense(question: str, history: list[dict] | None) -> str:
-    """A standalone version of ``question`` given chat ``history`` ([{"role", "content"}, ...])."""
+    """A standalone version of ``question`` given chat ``history`` ([{"role", "content"}, ...]). What it could
+    not resolve is appended as "(context: <the previous question>)" for retrieval; ``split_context`` takes it
+    off again. A question without a pronoun or an ellipsis is left as it is."""
     question = " ".join(question.split())
     turns = [t for t in (history or []) if t.get("content")]
     if not turns:
         return question
-    users = [t["content"].strip() for t in turns if t.get("role") == "user"]
-    answers = [t["content"] for t in turns if t.get("role") == "assistant"]
-    last_user = users[-1] if users else ""
+    pairs = _pairs(turns)
+    last_user = pairs[0][0] if pairs else ""
     rewritten = _LEADING.sub("", question)
     rewritten = rewritten[:1].upper() + rewritten[1:]
     ellipsis = _ELLIPSIS.match(rewritten if rewritten != question else question)
@@ -61,26 +82,26 @@ def condense(question: str, history: list[dict] | None) -> str:
         if about:
             return f"{about.group(1)}{subject}?"
         return f"{subject[:1].upper() + subject[1:]}? (context: {last_user})"
-    people = _people(last_user) or _people(answers[-1] if answers else "") or _people(" ".join(users))
-    changed = rewritten != question
-    if people and _PERSON_PRONOUNS.search(rewritten):
-        name = people[-1] if _people(last_user) else people[0]
+    if _PERSON_PRONOUNS.search(rewritten):
+        name = _referent(pairs)
+        if name:
 
-        def person(match: re.Match) -> str:
-            return f"{name}'s" if match.group(1).lower() in ("his", "hers") else name
+            def person(match: re.Match) -> str:
+                return f"{name}'s" if match.group(1).lower() in ("his", "hers") else name
 
-        rewritten = _PERSON_PRONOUNS.sub(person, rewritten)
-        changed = True
-    needs_context = (
-        _THING_PRONOUNS.search(rewritten)
-        or _PERSON_PRONOUNS.search(rewritten)
-        or (not changed and len(rewritten.split()) <= 4)
-    )
-    if needs_context and last_user:
+            rewritten = _PERSON_PRONOUNS.sub(person, rewritten)
+    if (_THING_PRONOUNS.search(rewritten) or _PERSON_PRONOUNS.search(rewritten)) and last_user:
         rewritten = f"{rewritten} (context: {last_user})"
     return rewritten
 
 
-def focus(standalone: str) -> str:
-    """The question itself, without the "(context: ...)" borrowed for retrieval: what sentences must answer."""
-    return re.sub(r"\s*\(context: .*\)\s*$", "", standalone)
+_CONTEXT = re.compile(r"\s*\(context: (.*)\)\s*$")
+
+
+def split_context(standalone: str) -> tuple[str, str]:
+    """(the question itself, the borrowed previous question or ""): the reader reads the first with the
+    second as its previous turn."""
+    match = _CONTEXT.search(standalone)
+    if not match:
+        return standalone, ""
+    return standalone[: match.start()], match.group(1)

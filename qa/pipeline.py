@@ -12,14 +12,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from qa.abstain import missing_answer_type
 from qa.citations import strip_markers
-from qa.condense import condense, focus
+from qa.condense import condense, split_context
 from qa.conflicts import Claim, find_conflict
 from qa.generators import GeneratorError, get_generator
 from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, draft_from
+from qa.reader import reader_question
 from qa.settings import Settings
-from qa.types import Answer, Citation, DroppedSentence, ScoredPassage
+from qa.types import Answer, Citation, DroppedSentence, ScoredPassage, ShortAnswer
 from qa.verify import VerifiedSentence, check_sentence, draft_sentences
 
 ABSTAIN_TEXT = "The articles don't say."
@@ -93,6 +93,19 @@ class _Draft:
         return sentence
 
 
+def short_answer(best: ScoredSentence, passages: list[ScoredPassage], citations: list[Citation]) -> ShortAnswer | None:
+    """The best span, located inside the citation whose quote holds it."""
+    span = best.span
+    if span is None:
+        return None
+    passage = passages[best.source].passage
+    start, end = passage.start + span.start, passage.start + span.end
+    for c in citations:
+        if c.article_id == passage.article_id and c.start <= start and end <= c.end:
+            return ShortAnswer(span.text, c.n, start - c.start, end - c.start)
+    return None
+
+
 class Engine:
     """Models, store and retriever for one ``Settings``; safe to share between threads."""
 
@@ -100,6 +113,7 @@ class Engine:
         self.settings = settings
         self._lock = threading.Lock()
         self._retriever = None
+        self._extractive: ExtractiveGenerator | None = None
 
     @property
     def retriever(self):
@@ -117,6 +131,19 @@ class Engine:
                 store = PassageStore(self.settings, encoder.name, encoder.dim, create=False)
                 self._retriever = Retriever(store, encoder, shared_cross_encoder(threads))
             return self._retriever
+
+    @property
+    def extractive(self) -> ExtractiveGenerator:
+        """The reader-driven extractive generator, built once (its threshold: ``QA_ABSTAIN_THRESHOLD`` or the
+        model's calibrated one)."""
+        with self._lock:
+            if self._extractive is None:
+                from qa.reader import Reader
+
+                self._extractive = ExtractiveGenerator(
+                    Reader(threads=self.settings.threads), self.settings.abstain_threshold
+                )
+            return self._extractive
 
     def refresh(self) -> None:
         """Pick up a new ingestion (the keyword index is rebuilt from the store)."""
@@ -158,37 +185,49 @@ class Engine:
         }
         name = generator or self.settings.generator
         generated_at = time.perf_counter()
-        # The best-supported sentences decide whether the articles answer at all, whatever generates.
-        extractive = ExtractiveGenerator(self.retriever.reranker)
-        # The first top_k of the mined passages are the generator's, so [n] means the same in both.
+        # The reader decides whether the articles answer at all, whatever generates. It reads the first
+        # top_k passages (the generator's, so [n] means the same in both) and a few more.
         mined = retrieval.passages[: max(top_k, EVIDENCE_PASSAGES)]
-        asked = focus(standalone)
-        evidence = extractive.select(asked, mined)
+        asked, previous = split_context(standalone)
+        extractive = self.extractive
+        reading = extractive.read(reader_question(asked, previous), mined)
+        evidence = extractive.select(asked, mined, reading)
         if AUTHOR_QUESTION.search(asked) and mined:
             mined, evidence = self._byline_evidence(mined, evidence)
-        best = evidence[0].score if evidence else float("-inf")
-        refusal = missing_answer_type(asked, [e.text for e in evidence])
-        if best < self.settings.abstain_threshold or refusal:
+        if not evidence:
             yield ABSTAIN_TEXT
             timings["generate"] = time.perf_counter() - generated_at
             timings["total"] = time.perf_counter() - started
-            yield self._abstention(passages, timings, common, name, notice=refusal)
+            notice = "The reader found no answer to this question in the closest passages."
+            yield self._abstention(passages, timings, common, name, notice=notice)
             return
 
         draft = _Draft(mined, [], [], [])
         notice = ""
-        fallback = draft_from(evidence)
-        try:
-            if name == "extractive":
-                yield from self._verified_pieces(fallback, draft, whole=True)
-            else:
-                yield from self._verified_pieces(get_generator(self.settings, name).draft(standalone, passages), draft)
-        except GeneratorError as exc:
-            notice = f"The {name} generator failed ({exc}); showing the extractive answer instead."
-        if not draft.sentences and name != "extractive":
-            if not notice:
-                notice = f"No sentence of the {name} generator's answer was supported; showing the extractive answer."
-            yield from self._verified_pieces(draft_from(evidence), draft, whole=True)
+        best = evidence[0]
+        prefix = f"**{best.span.text.strip()}**: " if best.span is not None and best.span.text.strip() else ""
+        if name == "extractive":
+            pieces = list(self._verified_pieces(draft_from(evidence), draft, whole=True))
+            if pieces:
+                yield prefix + "".join(pieces)
+        else:
+            hint = ""
+            if best.span is not None and best.source < len(passages):
+                hint = f"{best.span.text.strip()} (passage [{best.source + 1}])"
+            checker = self._answer_check(reader_question(asked, previous))
+            try:
+                generated = get_generator(self.settings, name).draft(standalone, passages, hint=hint)
+                yield from self._verified_pieces(generated, draft, answers=checker)
+            except GeneratorError as exc:
+                notice = f"The {name} generator failed ({exc}); showing the extractive answer instead."
+            prefix = ""
+            if not draft.sentences:
+                if not notice:
+                    notice = f"No sentence of the {name} generator's answer was supported and answered the question; showing the extractive answer."
+                prefix = f"**{best.span.text.strip()}**: " if best.span is not None and best.span.text.strip() else ""
+                pieces = list(self._verified_pieces(draft_from(evidence), draft, whole=True))
+                if pieces:
+                    yield prefix + "".join(pieces)
         timings["generate"] = time.perf_counter() - generated_at
         timings["total"] = time.perf_counter() - started
         if not draft.sentences:
@@ -197,7 +236,7 @@ class Engine:
             return
         claims = [Claim(c.n, c.article_id, c.quote) for c in draft.citations]
         conflict = find_conflict(claims)
-        text = " ".join(draft.sentences)
+        text = prefix + " ".join(draft.sentences)
         if conflict:
             yield "\n\n" + conflict
         yield Answer(
@@ -209,17 +248,31 @@ class Engine:
             dropped=draft.dropped,
             conflict=conflict,
             notice=notice,
+            short_answer=short_answer(best, mined, draft.citations) if prefix else None,
             **common,
         )
 
-    def _verified_pieces(self, pieces: Iterator[str], draft: _Draft, whole: bool = False) -> Iterator[str]:
+    def _answer_check(self, question: str):
+        """A sentence that its passage supports but in which the reader finds no answer to ``question`` does not
+        answer it (a model quoting an on-topic sentence)."""
+        extractive = self.extractive
+
+        def answers(claim: str) -> bool:
+            span = extractive.reader.read(question, [claim])[0]
+            return span is not None and span.margin >= extractive.threshold
+
+        return answers
+
+    def _verified_pieces(
+        self, pieces: Iterator[str], draft: _Draft, whole: bool = False, answers=None
+    ) -> Iterator[str]:
         """Verify each drafted sentence as soon as it is complete, yield the accepted ones. ``whole``: each
         piece is one sentence already (the extractive draft), so a headline without a full stop is not
         read together with the sentence after it."""
         reranker = self.retriever.reranker
         if whole:
             for piece in pieces:
-                yield from self._check(piece.strip(), draft, reranker)
+                yield from self._check(piece.strip(), draft, reranker, answers)
             return
         buffer = ""
         for piece in pieces:
@@ -228,15 +281,17 @@ class Engine:
             if len(sentences) < 2:
                 continue
             for sentence in sentences[:-1]:
-                yield from self._check(sentence, draft, reranker)
+                yield from self._check(sentence, draft, reranker, answers)
             buffer = sentences[-1]
         for sentence in draft_sentences(buffer):
-            yield from self._check(sentence, draft, reranker)
+            yield from self._check(sentence, draft, reranker, answers)
 
-    def _check(self, sentence: str, draft: _Draft, reranker) -> Iterator[str]:
+    def _check(self, sentence: str, draft: _Draft, reranker, answers=None) -> Iterator[str]:
         if strip_markers(sentence).strip() in ("", ABSTAIN_TEXT) or "articles don't say" in sentence.lower():
             return
         result = check_sentence(sentence, draft.passages, reranker)
+        if isinstance(result, VerifiedSentence) and answers is not None and not answers(result.claim):
+            result = DroppedSentence(result.claim, "its passage supports it, but it does not answer the question")
         if isinstance(result, DroppedSentence):
             draft.dropped.append(result)
             return

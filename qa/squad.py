@@ -9,8 +9,8 @@ so only the first run embeds. N questions sampled with a fixed seed are answered
 
 Reported: passage hit rate at 1/5/10/20 and MRR (a hit is a retrieved passage of the question's
 paragraph), exact match and token F1 of the answer text against the gold spans (SQuAD's official
-normalization), "answer-in-text" (a gold span inside the normalized answer, since our answers are whole
-sentences and EM on a sentence is near 0), how often the answer cites the gold paragraph, abstentions
+normalization) of the short answer (the reader's span; the whole answer text when there is none),
+"answer-in-text" (a gold span inside the normalized whole answer), how often the answer cites the gold paragraph, abstentions
 (every SQuAD question is answerable), and latency per stage.
 """
 
@@ -247,12 +247,15 @@ def ask(engine, q: Question, generator: str | None) -> dict:
     record["retrieval_seconds"] = time.perf_counter() - started
     rank = next((i for i, pid in enumerate(ranked, start=1) if pid == q.paragraph_id), None)
     prediction = "" if answer is None or answer.abstained else strip_markers(answer.text)
+    # EM and F1 score the short answer (the reader's span) when there is one, else the whole answer text.
+    short = answer.short_answer.text if answer and not answer.abstained and answer.short_answer else prediction
     record.update(
         rank=rank,
         answer=answer.to_dict() if answer else None,
         prediction=prediction,
-        em=exact_match(prediction, q.answers) if prediction else 0.0,
-        f1=max_f1(prediction, q.answers) if prediction else 0.0,
+        short_answer=short,
+        em=exact_match(short, q.answers) if short else 0.0,
+        f1=max_f1(short, q.answers) if short else 0.0,
         in_text=answer_in_text(prediction, q.answers) if prediction else 0.0,
         cites_gold=float(bool(answer) and any(c.article_id == q.paragraph_id for c in answer.citations)),
         abstained=bool(answer and answer.abstained),
@@ -318,7 +321,8 @@ def format_markdown(report: dict, chart: str) -> str:
         f" (ingestion {meta['ingest']})",
         "- a hit is a retrieved passage of the question's own paragraph; the retrieved list holds the"
         f" {meta['candidates']} reranked candidates, so hit@20 is the fused dense+BM25 recall",
-        "- EM/F1 use SQuAD's official normalization on our whole answer text (sentences, not spans)",
+        "- EM/F1 use SQuAD's official normalization on the short answer (the reader's span); answer-in-text on the"
+        " whole answer",
         "",
         "| metric | ours | BM25 baseline (MODELS.md) |",
         "|---|---:|---:|",

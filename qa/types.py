@@ -68,6 +68,16 @@ class DroppedSentence:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The answer span the reader found: ``citation.quote[start:end] == text`` for the citation numbered ``n``."""
+
+    text: str
+    n: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -80,6 +90,7 @@ class Answer:
     closest: list[Citation] = field(default_factory=list)  # shown with a refusal
     conflict: str = ""  # a note when cited articles disagree
     notice: str = ""  # e.g. a fallback from a hosted model that failed
+    short_answer: ShortAnswer | None = None  # the reader's span, shown in bold before the sentences
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -54,9 +54,21 @@ def pending_message() -> str:
     return '<div class="nq-answer nq-pending"><span class="nq-dots">Searching the articles</span></div>'
 
 
+_SHORT = re.compile(r"^\*\*(.+?)\*\*: ", re.S)
+
+
+def _short_answer(text: str) -> tuple[str, str]:
+    """("<strong>short answer</strong>: ", the rest) for an answer led by the reader's span in bold."""
+    match = _SHORT.match(text)
+    if not match:
+        return "", text
+    return f'<strong class="nq-short">{esc(match.group(1))}</strong>: ', text[match.end() :]
+
+
 def streaming_message(text: str) -> str:
     """The answer as verified so far; markers are shown but not linked until the answer is complete."""
-    body = _lines(esc(text))
+    lead, text = _short_answer(text)
+    body = lead + _lines(esc(text))
     body = re.sub(r"&#91;(\d+)&#93;", r'<span class="cite nq-cite-pending">\1</span>', body)
     return f'<div class="nq-answer nq-streaming">{body}<span class="nq-caret"></span></div>'
 
@@ -105,7 +117,8 @@ def answer_message(answer: dict, turn: int) -> str:
             )
         parts.append("</div>")
     else:
-        parts.append(f'<div class="nq-text">{_linked(answer["text"], turn, citations)}</div>')
+        lead, rest = _short_answer(answer["text"])
+        parts.append(f'<div class="nq-text">{lead}{_linked(rest, turn, citations)}</div>')
     if answer.get("conflict"):
         parts.append(
             '<div class="nq-conflict" role="note"><strong>⚠ Sources disagree.</strong> '

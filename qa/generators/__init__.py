@@ -1,7 +1,8 @@
 """Generators turn a question and numbered passages into a draft with ``[n]`` markers.
 
 A generator is any object with ``name`` and ``draft(question, passages) -> Iterator[str]`` that yields
-pieces of text as they are produced; ``[n]`` refers to ``passages[n-1]``. The draft is then verified
+pieces of text as they are produced; ``[n]`` refers to ``passages[n-1]``. ``hint`` is the short answer our
+reader found (and its passage), offered to a model as the thing to phrase. The draft is then verified
 (see ``qa.verify``) before anything reaches the user. ``get_generator`` is the registry by name.
 """
 
@@ -22,7 +23,7 @@ class GeneratorError(RuntimeError):
 class Generator(Protocol):
     name: str
 
-    def draft(self, question: str, passages: list[ScoredPassage]) -> Iterator[str]: ...
+    def draft(self, question: str, passages: list[ScoredPassage], hint: str = "") -> Iterator[str]: ...
 
 
 def get_generator(settings: Settings, name: str | None = None, **kwargs) -> Generator:

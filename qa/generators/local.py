@@ -169,9 +169,9 @@ class LocalGenerator:
         with self._lock:
             self._server = None
 
-    def draft(self, question: str, passages: list[ScoredPassage]) -> Iterator[str]:
+    def draft(self, question: str, passages: list[ScoredPassage], hint: str = "") -> Iterator[str]:
         request = {
-            "messages": build_messages(question, passages),
+            "messages": build_messages(question, passages, hint=hint),
             "max_tokens": self.max_tokens,
             "temperature": 0.0,
             "stream": True,

@@ -105,14 +105,14 @@ class OpenAIGenerator:
 
     # -- API ---------------------------------------------------------------------------------------------
 
-    def draft(self, question: str, passages: list[ScoredPassage]) -> Iterator[str]:
+    def draft(self, question: str, passages: list[ScoredPassage], hint: str = "") -> Iterator[str]:
         if not self.base_url or not self.model:
             raise GeneratorError("the openai generator needs QA_OPENAI_BASE_URL and QA_OPENAI_MODEL")
         self._check_timeout()
         key = self.settings.api_key()
         payload = {
             "model": self.model,
-            "messages": build_messages(question, passages),
+            "messages": build_messages(question, passages, hint=hint),
             "temperature": 0,
             "max_tokens": MAX_TOKENS,
             "stream": True,

