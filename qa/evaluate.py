@@ -16,12 +16,23 @@ answers        yes       list of acceptable aliases; one matching alias makes th
 all_of         no        list of alias groups (list answers): one alias of *every* group must match
 article_ids    yes       gold article ids (corpus-relative path without extension)
 quote          no        a span of a gold article that answers the question ("" = none)
-category       yes       factoid | list | paraphrase | multi-article | follow-up | unanswerable
+category       yes       factoid | list | paraphrase | multi-article | follow-up | unanswerable | describe |
+                         why | summary | comparison | false-premise (see below)
 history        no        earlier turns [{"role": "user"|"assistant", "content": text}]; non-empty for
                          follow-up items
 =============  ========  ===============================================================================
 
-Unanswerable items have empty ``answers``, ``all_of``, ``article_ids`` and ``quote``; answerable ones need
+Categories: ``factoid`` (a short fact), ``list`` (several elements, ``all_of``; possibly from several
+articles), ``paraphrase`` (the question avoids the article's words), ``multi-article`` (the fact is in more
+than one article), ``follow-up`` (needs ``history`` to resolve a pronoun, possibly two turns back),
+``describe`` (how did/does ..., what happened: a description in the text), ``why`` (a reason the articles
+state), ``summary`` (summarize / what is the article about), ``comparison`` (two things, figures or
+positions set side by side, possibly across articles), ``unanswerable`` (the articles do not give the fact)
+and ``false-premise`` (the question assumes something the articles do not say). For describe, why and
+summary items the aliases are distinctive phrases of the sentences that answer.
+
+Unanswerable and false-premise items (``ABSTAIN_CATEGORIES``: the right behaviour is to abstain) have empty
+``answers``, ``all_of``, ``article_ids`` and ``quote``; answerable ones need
 at least one alias (in ``answers`` or ``all_of``) and one gold article. Unknown keys are an error (a typo
 such as ``"answer"`` would otherwise silently drop the gold). A bad line raises ``EvalSetError`` naming the
 file, the line and the problem.
@@ -45,7 +56,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-CATEGORIES = ("factoid", "list", "paraphrase", "multi-article", "follow-up", "unanswerable")
+CATEGORIES = (
+    "factoid",
+    "list",
+    "paraphrase",
+    "multi-article",
+    "follow-up",
+    "unanswerable",
+    "describe",
+    "why",
+    "summary",
+    "comparison",
+    "false-premise",
+)
+ABSTAIN_CATEGORIES = ("unanswerable", "false-premise")  # the right answer is an abstention
 STAGES = ("retrieve", "rerank", "generate", "total")
 HIT_AT = (1, 5, 10)
 DEFAULT_SET = Path(__file__).resolve().parent.parent / "eval" / "seed.jsonl"
@@ -94,7 +118,7 @@ class EvalItem:
 
     @property
     def answerable(self) -> bool:
-        return self.category != "unanswerable"
+        return self.category not in ABSTAIN_CATEGORIES
 
     def gold(self) -> dict:
         return {
@@ -115,6 +139,11 @@ def _string_list(value, key: str) -> tuple[str, ...]:
     if any(not v.strip() for v in value):
         raise ValueError(f"'{key}' holds an empty string")
     return tuple(value)
+
+
+def _a(word: str) -> str:
+    """The indefinite article for ``word`` ("an unanswerable", "a false-premise")."""
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _describe(value) -> str:
@@ -163,10 +192,10 @@ def parse_item(data, line: int = 0) -> EvalItem:
             or not isinstance(turn.get("content"), str)
         ):
             raise ValueError(f'\'history\' turn {n} must be {{"role": "user"|"assistant", "content": text}}')
-    if category == "unanswerable":
+    if category in ABSTAIN_CATEGORIES:
         given = [k for k in ("answers", "all_of", "article_ids", "quote") if data.get(k)]
         if given:
-            raise ValueError(f"an unanswerable item must not have {', '.join(repr(k) for k in given)}")
+            raise ValueError(f"{_a(category)} {category} item must not have {', '.join(repr(k) for k in given)}")
     else:
         if not answers and not all_of:
             raise ValueError(f"a {category} item needs at least one alias in 'answers' or 'all_of'")
@@ -647,8 +676,8 @@ def format_markdown(report: dict, chart_name: str) -> str:
         a = r["answer"] or {}
         if r["error"]:
             why = "failed"
-        elif r["category"] == "unanswerable":
-            why = "answered an unanswerable question"
+        elif r["category"] in ABSTAIN_CATEGORIES:
+            why = f"answered {_a(r['category'])} {r['category']} question"
         elif a.get("abstained"):
             why = "abstained"
         else:
@@ -733,7 +762,7 @@ def compare(old: dict, new: dict) -> str:
             )
         oa, na = bool((o.get("answer") or {}).get("abstained")), bool((n.get("answer") or {}).get("abstained"))
         if oa != na:
-            good = (n["category"] == "unanswerable") == na
+            good = (n["category"] in ABSTAIN_CATEGORIES) == na
             abst.append(
                 f"  {i} [{n['category']}] {'now abstains' if na else 'now answers'} ({'better' if good else 'worse'})"
             )

@@ -236,6 +236,41 @@ def paragraph_neighbours(paragraphs: list[_Paragraph], embed: Callable[[list[str
     return neighbours
 
 
+@dataclass(frozen=True)
+class CalibrationQuestion:
+    """A held-out question as the product meets it: its own paragraph among the best-ranked others. With the
+    gold paragraph it is answerable; with only the others (which lack its answer) it is not."""
+
+    question: str
+    golds: tuple[str, ...]
+    gold: str
+    others: tuple[str, ...]
+
+
+def calibration_questions(
+    paragraphs: list[_Paragraph], neighbours: Callable[[int, str], list[int]], per_source: int, others: int = 5
+) -> list[CalibrationQuestion]:
+    """The first question of each held-out paragraph (up to ``per_source``), with ``others`` retrieved paragraphs
+    that do not contain any of its answers."""
+    found = []
+    for i, paragraph in enumerate(paragraphs):
+        if len(found) >= per_source or not is_heldout(paragraph.context):
+            continue
+        for qa in paragraph.qas[:1]:
+            golds = tuple(dict.fromkeys(a["text"] for a in qa["answers"] if a["text"].strip()))
+            normal = [_normal(g) for g in golds if _normal(g)]
+            if not normal:
+                continue
+            ranked = [
+                paragraphs[j].context
+                for j in neighbours(i, qa["question"])
+                if not any(f" {g} " in f" {_normal(paragraphs[j].context)} " for g in normal)
+            ]
+            if len(ranked) >= others:
+                found.append(CalibrationQuestion(qa["question"], golds, paragraph.context, tuple(ranked[:others])))
+    return found
+
+
 def build_examples(
     paths: dict[str, Path],
     seed: int,
@@ -243,18 +278,21 @@ def build_examples(
     other_share: float = 0.4,
     removed_share: float = 0.3,
     limit: int | None = None,
-) -> list[ReaderExample]:
-    """All examples, in a fixed order for a given seed. ``limit`` keeps the first paragraphs of each source
-    (a small, fast run for tests)."""
+    calibration_per_source: int = 250,
+) -> tuple[list[ReaderExample], list[CalibrationQuestion]]:
+    """All examples, in a fixed order for a given seed, and the held-out calibration questions. ``limit`` keeps
+    the first paragraphs of each source (a small, fast run for tests)."""
     rng = random.Random(seed)
     examples: list[ReaderExample] = []
+    calibration: list[CalibrationQuestion] = []
     for source in ("new_wiki", "reddit", "amazon_reviews"):
         if source not in paths:
             continue
         paragraphs = read_squad_shifts(paths[source], source)[:limit]
         neighbours = paragraph_neighbours(paragraphs, embed)
         examples += squad_examples(paragraphs, neighbours, rng, other_share, removed_share)
+        calibration += calibration_questions(paragraphs, neighbours, calibration_per_source)
     if "coqa" in paths:
         coqa = coqa_examples(paths["coqa"])
         examples += coqa[: limit * 10] if limit else coqa
-    return examples
+    return examples, calibration
