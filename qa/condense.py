@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from index.keyword import tokenize
+
 _PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.IGNORECASE)
 _THING_PRONOUNS = re.compile(r"\b(it|its|they|them|their|that|this|these|those|there)\b", re.IGNORECASE)
 _LEADING = re.compile(r"^\s*(and|so|also|but|ok(?:ay)?|then|well)\b[\s,]*", re.IGNORECASE)
@@ -90,7 +92,10 @@ def condense(question: str, history: list[dict] | None) -> str:
                 return f"{name}'s" if match.group(1).lower() in ("his", "hers") else name
 
             rewritten = _PERSON_PRONOUNS.sub(person, rewritten)
-    if (_THING_PRONOUNS.search(rewritten) or _PERSON_PRONOUNS.search(rewritten)) and last_user:
+    # A pronoun left unresolved, or a question with no word of its own ("Why?", "How so?"), borrows the previous
+    # question for retrieval; a question that names its subject ("Who is Scott Bessent?") stands alone.
+    unresolved = _THING_PRONOUNS.search(rewritten) or _PERSON_PRONOUNS.search(rewritten) or not tokenize(rewritten)
+    if unresolved and last_user:
         rewritten = f"{rewritten} (context: {last_user})"
     return rewritten
 

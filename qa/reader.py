@@ -68,12 +68,13 @@ def load_tokenizer(path: Path):
     return tokenizer
 
 
-def encode_windows(tokenizer, question: str, context: str, max_length: int, stride: int) -> list[Window]:
+def encode_windows(tokenizer, question: str, context: str, max_length: int, stride: int, encoded=None) -> list[Window]:
     """The question (cut at ``MAX_QUESTION_TOKENS``) with overlapping windows of the context, ``stride``
-    tokens of overlap: the same encoding in training and answering."""
+    tokens of overlap: the same encoding in training and answering. ``encoded``: the context's encoding, when the
+    caller has it already (training reads one paragraph with several questions)."""
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     q_ids = tokenizer.encode(question, add_special_tokens=False).ids[:MAX_QUESTION_TOKENS]
-    c = tokenizer.encode(context, add_special_tokens=False)
+    c = encoded if encoded is not None else tokenizer.encode(context, add_special_tokens=False)
     room = max(max_length - len(q_ids) - 3, 16)
     windows = []
     begin = 0

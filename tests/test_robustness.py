@@ -269,6 +269,8 @@ class _Endpoint(MisbehavingEndpoint):
             self._send(200, "text/event-stream", b"data: {this is not json\n\n")
         elif mode == "nonsense":  # well-formed, but nothing in it is supported by the passages
             self._send(200, "text/event-stream", _sse("Bananas grow on Mars [1]. ", "Purple whales vote in 1850 [2]."))
+        elif mode == "ontopic":  # supported by its passage, but no answer to the question asked
+            self._send(200, "text/event-stream", _sse("Washington has raised data security concerns [1]."))
         elif mode == "obey":  # a model that follows the injected instruction
             body = _sse(
                 "The moon is made of cheese. ",
@@ -447,6 +449,19 @@ def test_an_instruction_inside_an_article_does_not_steer_the_answer(hostile, hos
 
     moon = hostile_engine.answer(MOON, generator=generator)
     assert_injection_had_no_effect(moon, settings, may_quote=True)
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_a_supported_sentence_that_does_not_answer_the_question_is_dropped(seed_settings, endpoint, monkeypatch):
+    """The model quotes an on-topic sentence its passage supports; the reader finds no answer to the question in
+    it, so it is dropped like an unsupported one and the reader's cited answer is shown instead."""
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    settings = _hosted(seed_settings, f"{endpoint}/ontopic/v1", timeout=10.0)
+    a = Engine(settings).answer(TIKTOK)
+    assert [d.reason for d in a.dropped] == ["its passage supports it, but it does not answer the question"]
+    assert "data security" not in a.text and "170 million" in a.text
+    assert "showing the extractive answer" in a.notice
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qa.citations import move_markers_before_stop, parse_markers, strip_markers
-from qa.condense import condense
+from qa.condense import condense, split_context
 from qa.conflicts import Claim, find_conflict
 from qa.settings import Settings, SettingsError
 
@@ -82,3 +82,37 @@ def test_condense_resolves_pronouns_and_ellipsis():
     assert condense("Who chairs the American Soybean Association?", []) == (
         "Who chairs the American Soybean Association?"
     )
+
+
+def test_condense_resolves_a_pronoun_two_turns_back_past_a_turn_that_names_no_one():
+    history = [
+        {"role": "user", "content": "Who chairs the American Soybean Association?"},
+        {
+            "role": "assistant",
+            "content": "**Josh Gackle**: Josh Gackle, chair of the American Soybean Association, said ... [1].",
+        },
+        {"role": "user", "content": "Where were the talks held?"},
+        {"role": "assistant", "content": "**Kuala Lumpur**: The talks were held in Kuala Lumpur [1]."},
+    ]
+    assert condense("What did he say about a deal?", history) == "What did Josh Gackle say about a deal?"
+    # The answer to a "Who ...?" question is the referent, not a name the question itself holds.
+    who = [
+        {"role": "user", "content": "Who led the U.S. side, and who met He Lifeng?"},
+        {"role": "assistant", "content": "**Scott Bessent**: Treasury Secretary Scott Bessent led it [1]."},
+    ]
+    assert condense("What did he announce?", who) == "What did Scott Bessent announce?"
+
+
+def test_condense_leaves_a_question_that_needs_nothing_alone():
+    history = [
+        {"role": "user", "content": "How much did farm exports to China fall?"},
+        {"role": "assistant", "content": "**53%**: American farm exports to China fell 53% [1]."},
+    ]
+    for question in ("Who is Scott Bessent?", "Where is Kuala Lumpur?", "What did Xi say about soybeans?"):
+        assert condense(question, history) == question
+    assert condense("Why?", history) == "Why? (context: How much did farm exports to China fall?)"
+
+
+def test_split_context_gives_the_question_and_the_borrowed_turn():
+    assert split_context("Where was it held? (context: What did Li say?)") == ("Where was it held?", "What did Li say?")
+    assert split_context("Where was it held?") == ("Where was it held?", "")
