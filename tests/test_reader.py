@@ -208,3 +208,22 @@ def test_reserved_sets_are_never_read_for_training(tmp_path):
     assert {e.kind for e in examples} == {"answer", "unknown"}
     follow_up = next(e for e in examples if e.id == "s0-2")
     assert follow_up.question == reader_question("Where did he fly it?", "What did Tom have? a red kite")
+
+
+def test_a_summary_question_gets_opening_sentences_of_the_relevant_article(seed_engine):
+    a = seed_engine.answer("Summarize the article about the China-U.S. trade talks in Madrid.")
+    assert not a.abstained, a.text
+    assert a.citations[0].article_id == "000_2586af1d1969f1c3"
+    assert 1 <= len(a.citations) <= 3
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which American company bought TikTok's controlling stake from ByteDance?",
+        "Summarize the article about the World Cup final.",
+    ],
+)
+def test_a_false_premise_or_an_off_corpus_summary_is_refused(seed_engine, question):
+    a = seed_engine.answer(question)
+    assert a.abstained, a.text

@@ -29,6 +29,14 @@ EXPANSIVE = re.compile(
     r"|which \w+s (?:are|were|did|have)|name (?:the|all))|\bsummary\b|\bwhat is (?:the )?(?:article|story) about\b",
     re.I,
 )
+# "Summarize ...", "What is the article about?": when the reader finds no span, the reranker's relevant passages
+# give their opening sentences (a logit above 0: the cross-encoder judges the passage more relevant than not).
+SUMMARY = re.compile(
+    r"\bsummari[sz]e\b|\bsummary\b|\boverview\b|\bmain points\b|\bwhat (?:is|was) (?:the|this|that) \w+ about\b"
+    r"|\bwhat (?:is|was) the (?:article|story|report|piece) (?:.+ )?about\b",
+    re.I,
+)
+SUMMARY_MIN_RERANK = 0.0
 _DIGIT = re.compile(r"\d")
 _NOT_WORD = re.compile(r"[^\w\s]")
 
@@ -98,7 +106,7 @@ class ExtractiveGenerator:
     def select(self, question: str, passages: list[ScoredPassage], reading: Reading) -> list[ScoredSentence]:
         answering = reading.answering()
         if not answering:
-            return []
+            return summary_sentences(passages) if SUMMARY.search(question) else []
         chosen: list[ScoredSentence] = []
         for i in answering:
             span = reading.spans[i]
@@ -125,6 +133,21 @@ class ExtractiveGenerator:
 
     def draft(self, question: str, passages: list[ScoredPassage]) -> Iterator[str]:
         yield from draft_from(self.select(question, passages, self.read(question, passages)))
+
+
+def summary_sentences(passages: list[ScoredPassage]) -> list[ScoredSentence]:
+    """The opening sentence of each relevant passage, in rerank order, up to ``MAX_SENTENCES``."""
+    chosen: list[ScoredSentence] = []
+    for i, scored in enumerate(passages):
+        rerank = scored.rerank if scored.rerank is not None else scored.score
+        if len(chosen) >= MAX_SENTENCES or rerank <= SUMMARY_MIN_RERANK:
+            continue
+        text = scored.passage.text
+        spans = [(s, e) for s, e in sentence_spans(text) if e - s >= 40]  # not a headline or a dateline
+        if spans:
+            s, e = spans[0]
+            chosen.append(ScoredSentence(i, s, e, text[s:e], rerank))
+    return chosen
 
 
 def draft_from(selection: list[ScoredSentence]) -> Iterator[str]:
