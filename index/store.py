@@ -62,7 +62,21 @@ class StoredPassage:
     content_hash: str = ""
 
 
-def chroma_client(settings: Settings, create: bool):
+def _forget_embedded_system(path: Path) -> None:
+    """Make the next ``PersistentClient`` for ``path`` a new Chroma system that reads the folder afresh.
+
+    Chroma keeps one system per folder and process, with the vector index in memory: what another process
+    wrote since is missing from its searches (and ids it deleted come back without metadata). Clients made
+    before keep the old system until they are dropped, so a search already running finishes undisturbed."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+
+
+def chroma_client(settings: Settings, create: bool, fresh: bool = False):
+    """A Chroma client for ``settings``; ``fresh``: an embedded store re-read from disk (see above)."""
     import chromadb
 
     chroma_settings = chromadb.Settings(anonymized_telemetry=False)
@@ -82,6 +96,8 @@ def chroma_client(settings: Settings, create: bool):
     path = Path(settings.index_dir) / "chroma"
     if not create and not path.exists():
         raise StoreError(f"no index at {settings.index_dir}: run `qa ingest` first")
+    if fresh:
+        _forget_embedded_system(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -90,10 +106,10 @@ def chroma_client(settings: Settings, create: bool):
 
 
 class PassageStore:
-    def __init__(self, settings: Settings, embed_model: str, embed_dim: int, create: bool = True):
+    def __init__(self, settings: Settings, embed_model: str, embed_dim: int, create: bool = True, fresh: bool = False):
         self.settings = settings
         self.embed_model = embed_model
-        self.client = chroma_client(settings, create)
+        self.client = chroma_client(settings, create, fresh)
         try:
             if create:
                 self.collection = self.client.get_or_create_collection(
@@ -277,6 +293,8 @@ class PassageStore:
         out = []
         hits = zip(result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
         for text, meta, distance in hits:
+            if not meta:  # deleted by another process since this process read the vector index: skip it
+                continue
             passage = _passage(meta, text or "")
             out.append(StoredPassage(passage, meta.get("title", ""), math.exp(-distance), meta["content_hash"]))
         return out
