@@ -14,7 +14,7 @@ from pathlib import Path
 from index.embed import Embedder, passage_text_for_embedding
 from index.generation import bump_generation
 from index.load import ArticleError, Skipped, corpus_files, load_article
-from index.split import SPLITTER_VERSION, split_article
+from index.split import SPLITTER_VERSION, passage_limit_error, split_article
 from index.store import PassageStore, StoreError, now
 from qa.settings import Settings
 from qa.types import Article, Passage
@@ -128,6 +128,10 @@ def ingest(
                 unchanged += 1
                 continue
             passages = split_article(article)
+            refusal = passage_limit_error(len(passages))
+            if refusal:
+                skipped.append(Skipped(article.source or article.id, refusal))
+                continue
             (updated if record else added).append(article.id)
             todo.append((article, digest, passages))
         stale = [

@@ -18,6 +18,7 @@ from qa.condense import condense, focus
 from qa.conflicts import Claim, find_conflict
 from qa.generators import GeneratorError, get_generator
 from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, draft_from
+from qa.limits import check_history
 from qa.settings import Settings
 from qa.types import Answer, Citation, DroppedSentence, ScoredPassage
 from qa.verify import VerifiedSentence, check_sentence, draft_sentences
@@ -162,6 +163,7 @@ class Engine:
         started = time.perf_counter()
         self.sync()  # another process may have changed the index
         question = clean_question(question)
+        history = check_history(history)  # qa/limits.py: bounded turns and characters
         standalone = condense(question, history)
         top_k = top_k or self.settings.top_k
         retrieval = self.retriever.retrieve(standalone, self.settings.candidates)

@@ -85,8 +85,10 @@ def test_only_ask_is_a_public_endpoint(client):
     ("args", "message"),
     [
         (("", "[]"), "the question is empty"),
-        ((TIKTOK, "not json"), "history_json is not valid JSON"),
-        ((TIKTOK, '[{"role": "robot", "content": 1}]'), "history_json must be a list"),
+        ((TIKTOK, "not json"), "history_json: the history is not valid JSON"),
+        ((TIKTOK, '[{"role": "robot", "content": 1}]'), 'history turn 1 must be an object with a text "content"'),
+        ((TIKTOK, '[{"role": "system", "content": "x"}]'), "history turn 1 has the role 'system'"),
+        ((TIKTOK, '[{"role": "user", "content": "' + "x" * 3000 + '"}]'), "is 3,000 characters long"),
         ((TIKTOK, "[]", "gpt-9"), "unknown generator"),
     ],
 )

@@ -22,6 +22,7 @@ from pathlib import Path
 import gradio as gr  # noqa: E402
 
 import qa  # noqa: F401  (importing qa sets the offline defaults, GRADIO_ANALYTICS_ENABLED=False among them)
+from qa.limits import LIMITS, HistoryError, parse_history_json  # noqa: E402
 from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui import corpus, render  # noqa: E402
@@ -42,6 +43,7 @@ GENERATOR_LABELS = {
     "openai": "Hosted model (OpenAI-compatible)",
 }
 MAX_TOP_K = 12
+MAX_SESSION_TURNS = 30  # turns a browser session keeps (older ones leave the chat); each holds its sources
 ARTICLE_HEADERS = ["Title", "Article id", "Passages", "Indexed", "Dateline", "Byline"]
 
 
@@ -60,29 +62,28 @@ def parse_auth(auth: str) -> tuple[str, str] | None:
 
 
 def history_from_turns(turns: list[dict]) -> list[dict]:
-    """Earlier answered turns as the engine's history: [{role, content}, ...]."""
+    """Earlier answered turns as the engine's history: [{role, content}, ...], the most recent ones that fit
+    the history limits (qa/limits.py)."""
     history = []
     for turn in turns:
         if turn.get("answer"):
-            history.append({"role": "user", "content": turn["question"]})
-            history.append({"role": "assistant", "content": turn["answer"]["text"]})
+            history.append({"role": "user", "content": turn["question"][: LIMITS.user_chars]})
+            history.append({"role": "assistant", "content": turn["answer"]["text"][: LIMITS.assistant_chars]})
+    history = history[-(LIMITS.turns - LIMITS.turns % 2) :]
+    while sum(len(t["content"]) for t in history) > LIMITS.total_chars:
+        history = history[2:]
     return history
 
 
 def parse_history(history_json: str) -> list[dict]:
-    """The API's ``history_json``: a JSON list of {"role": "user"|"assistant", "content": str}."""
-    if not history_json or not history_json.strip():
-        return []
+    """The API's ``history_json``: a JSON list of {"role": "user"|"assistant", "content": str}, bounded
+    (qa/limits.py)."""
+    if history_json is not None and not isinstance(history_json, str):
+        raise gr.Error("history_json must be a JSON string")
     try:
-        history = json.loads(history_json)
-    except json.JSONDecodeError as exc:
-        raise gr.Error(f"history_json is not valid JSON ({exc.msg} at position {exc.pos})") from None
-    if not isinstance(history, list) or not all(
-        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
-        for t in history
-    ):
-        raise gr.Error('history_json must be a list of {"role": "user" or "assistant", "content": "..."} objects')
-    return history
+        return parse_history_json(history_json or "")
+    except HistoryError as exc:
+        raise gr.Error(f"history_json: {exc}") from None
 
 
 def friendly_error(exc: BaseException) -> str:
@@ -93,7 +94,7 @@ def friendly_error(exc: BaseException) -> str:
     from qa.models import ModelMissingError
     from qa.pipeline import QuestionError
 
-    if isinstance(exc, QuestionError):
+    if isinstance(exc, (QuestionError, HistoryError)):
         return f"That question can't be answered as asked: {exc}."
     if isinstance(exc, StoreError):
         return f"The article index isn't available: {exc}. Add articles in the Corpus tab or run `qa ingest`."
@@ -105,6 +106,13 @@ def friendly_error(exc: BaseException) -> str:
         return str(exc)
     log.exception("unexpected error while answering")
     return f"Something went wrong while answering ({type(exc).__name__}). The details are in the server log."
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 class App:
@@ -141,7 +149,7 @@ class App:
     # --- chat --------------------------------------------------------------------------------------
     def chat(self, question: str, turns: list[dict] | None, generator: str, top_k: float, show_scores: bool):
         """Stream one answer into the chat: (messages, turns, sources panel, question box)."""
-        turns = list(turns or [])
+        turns = list(turns or [])[1 - MAX_SESSION_TURNS :]  # the session keeps MAX_SESSION_TURNS, this one too
         question = (question or "").strip()
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -260,6 +268,11 @@ class App:
             return (*self._after_change(["Choose .txt, .md or .html files to add."]), None)
         progress(0, desc="Checking the files")
         items, lines = [], []
+        refusal = corpus.batch_error(len(files), sum(_size(path) for path in files))
+        if refusal:
+            for path in files:
+                Path(path).unlink(missing_ok=True)  # gradio's temporary copies
+            return (*self._after_change([f"⚠ Nothing was added: {render.plain(refusal)}."]), None)
         for path in files:
             path = Path(path)
             name = path.name

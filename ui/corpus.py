@@ -16,10 +16,13 @@ from datetime import datetime
 from pathlib import Path
 
 from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
+from index.split import passage_limit_error, split_article
 from qa.settings import Settings
 from qa.types import Article
 
 MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_FILES = 20  # per upload batch
+MAX_BATCH_BYTES = 10_000_000  # per upload batch, all files together
 UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _LOOKS_LIKE_HTML = re.compile(
@@ -131,6 +134,9 @@ def store_upload(settings: Settings, original_name: str, data: bytes) -> Stored:
             article = load_article(tmp, corpus)
         except ArticleError as exc:
             raise UploadError(f"not usable as an article: {exc}") from None
+        too_long = passage_limit_error(len(split_article(article)))
+        if too_long:
+            raise UploadError(f"not accepted: {too_long}")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -166,8 +172,24 @@ def reindex(settings: Settings, progress: ProgressFn | None = None) -> str:
     return text
 
 
+def batch_error(count: int, total_bytes: int) -> str:
+    """Why a batch of ``count`` files of ``total_bytes`` is refused as a whole, or "" when it is not."""
+    if count > MAX_UPLOAD_FILES:
+        return f"{count} files at once is over the limit of {MAX_UPLOAD_FILES} per upload; upload them in batches"
+    if total_bytes > MAX_BATCH_BYTES:
+        return (
+            f"the files add up to {total_bytes:,} bytes, over the limit of {MAX_BATCH_BYTES:,} per upload; "
+            "upload them in smaller batches"
+        )
+    return ""
+
+
 def upload(settings: Settings, files: list[tuple[str, bytes]], progress: ProgressFn | None = None) -> ChangeReport:
     report = ChangeReport()
+    refusal = batch_error(len(files), sum(len(data) for _, data in files))
+    if refusal:
+        report.refused.extend((Path(re.split(r"[/\\]", name)[-1]).name, refusal) for name, _ in files)
+        return report
     with _CORPUS_LOCK:
         for original, data in files:
             try:
