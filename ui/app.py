@@ -108,6 +108,11 @@ def friendly_error(exc: BaseException) -> str:
     return f"Something went wrong while answering ({type(exc).__name__}). The details are in the server log."
 
 
+def delete_phrase(ids: list[str]) -> str:
+    """What a delete must be confirmed with: the ids themselves, so a confirmation is for these articles."""
+    return "delete " + ", ".join(ids)
+
+
 def _size(path: str) -> int:
     try:
         return Path(path).stat().st_size
@@ -262,8 +267,9 @@ class App:
         table, choices, status = self.corpus_view()
         return "\n".join(lines), table, choices, status
 
-    def upload(self, files: list[str] | None, progress=gr.Progress()):  # noqa: B008 (gradio's idiom)
-        """Check, store and ingest uploaded files; (status, table, delete choices, header, file box)."""
+    def upload(self, files: list[str] | None, replace: bool = False, progress=gr.Progress()):  # noqa: B008
+        """Check, store and ingest uploaded files; (status, table, delete choices, header, file box). An article
+        with the same name or text is replaced only when ``replace`` is set."""
         if not files:
             return (*self._after_change(["Choose .txt, .md or .html files to add."]), None)
         progress(0, desc="Checking the files")
@@ -272,52 +278,57 @@ class App:
         if refusal:
             for path in files:
                 Path(path).unlink(missing_ok=True)  # gradio's temporary copies
-            return (*self._after_change([f"⚠ Nothing was added: {render.plain(refusal)}."]), None)
+            return (*self._after_change([f"⚠ Nothing was added: {render.md(refusal)}."]), None)
         for path in files:
             path = Path(path)
             name = path.name
             try:
                 size = path.stat().st_size
                 if size > corpus.MAX_UPLOAD_BYTES:
-                    lines.append(f"- ✗ **{render.plain(name)}**: {size:,} bytes is over the 2 MB limit")
+                    lines.append(f"- ✗ **{render.md(name)}**: {size:,} bytes is over the 2 MB limit")
                 else:
                     items.append((name, path.read_bytes()))
             except OSError as exc:
-                lines.append(f"- ✗ **{render.plain(name)}**: cannot read the upload ({exc.strerror})")
+                lines.append(f"- ✗ **{render.md(name)}**: cannot read the upload ({render.md(exc.strerror)})")
             finally:
                 path.unlink(missing_ok=True)  # gradio's temporary copy; the corpus keeps its own
         try:
-            report = corpus.upload(self.settings, items, self._progress(progress))
+            report = corpus.upload(self.settings, items, self._progress(progress), replace=bool(replace))
         except Exception as exc:
             lines.insert(0, f"⚠ {friendly_error(exc)}")
             return (*self._after_change(lines), None)
         for stored in report.stored:
             verb = "Replaced" if stored.replaced else "Added"
+            renamed = (
+                f" (renamed: another file of this upload is {render.md(stored.renamed_from)})" if stored.renamed else ""
+            )
             lines.append(
-                f"- ✓ {verb} **{render.plain(stored.article_id)}** ({render.plain(stored.name)}): "
-                f"{render.plain(stored.title)}"
+                f"- ✓ {verb} **{render.md(stored.article_id)}** ({render.md(stored.name)}){renamed}: "
+                f"{render.md(stored.title)}"
             )
         for name, reason in report.refused:
-            lines.append(f"- ✗ **{render.plain(name)}** refused: {render.plain(reason)}")
+            lines.append(f"- ✗ **{render.md(name)}** refused: {render.md(reason)}")
         if report.ingest_summary:
-            lines.append(f"\nIndex updated: {render.plain(report.ingest_summary)}")
+            lines.append(f"\nIndex updated: {render.md(report.ingest_summary)}")
         return (*self._after_change(lines), None)
 
-    def delete(self, ids: list[str] | None, confirmed: bool, progress=gr.Progress()):  # noqa: B008
+    def delete(self, ids: list[str] | None, confirmation: str = "", progress=gr.Progress()):  # noqa: B008
+        """Delete the selected articles; ``confirmation`` must be ``delete_phrase(ids)`` (the browser sends it
+        after asking; an API caller has to send it too)."""
         ids = [i for i in (ids or []) if isinstance(i, str)]
         if not ids:
             return self._after_change(["Select the articles to delete first."])
-        if not confirmed:
-            return self._after_change(["Nothing deleted."])
+        if confirmation != delete_phrase(ids):
+            return self._after_change([f"Nothing deleted: the confirmation must be “{render.md(delete_phrase(ids))}”."])
         progress(0, desc="Deleting")
         try:
             report = corpus.delete(self.settings, ids, self._progress(progress))
         except Exception as exc:
             return self._after_change([f"⚠ {friendly_error(exc)}"])
-        lines = [f"- ✓ Deleted **{render.plain(i)}**" for i in report.deleted]
+        lines = [f"- ✓ Deleted **{render.md(i)}**" for i in report.deleted]
         missing = sorted(set(ids) - set(report.deleted))
-        lines += [f"- {render.plain(i)}: no file in the corpus folder; its passages were removed" for i in missing]
-        lines.append(f"\nIndex updated: {render.plain(report.ingest_summary)}")
+        lines += [f"- {render.md(i)}: no file in the corpus folder; its passages were removed" for i in missing]
+        lines.append(f"\nIndex updated: {render.md(report.ingest_summary)}")
         return self._after_change(lines)
 
     def rescan(self, progress=gr.Progress()):  # noqa: B008
@@ -326,7 +337,7 @@ class App:
             report = corpus.rescan(self.settings, self._progress(progress))
         except Exception as exc:
             return self._after_change([f"⚠ {friendly_error(exc)}"])
-        return self._after_change([f"Index updated: {render.plain(report.ingest_summary)}"])
+        return self._after_change([f"Index updated: {render.md(report.ingest_summary)}"])
 
 
 def build_app(settings: Settings) -> gr.Blocks:
@@ -424,6 +435,11 @@ def build_app(settings: Settings) -> gr.Blocks:
                             type="filepath",
                             elem_id="nq-upload",
                         )
+                        replace_existing = gr.Checkbox(
+                            value=False,
+                            label="Replace existing articles (same name or same text)",
+                            elem_id="nq-replace",
+                        )
                         corpus_status = gr.Markdown("", elem_id="nq-corpus-status")
                         to_delete = gr.Dropdown(
                             choices=[],
@@ -435,7 +451,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         with gr.Row():
                             delete_btn = gr.Button("Delete selected", variant="stop", size="md", elem_id="nq-delete")
                             rescan_btn = gr.Button("Re-scan corpus folder", size="md", elem_id="nq-rescan")
-                        confirmed = gr.Checkbox(value=False, visible=False)
+                        confirmation = gr.Textbox(value="", visible=False)
 
         ask_inputs = [question, turns, generator, top_k, show_scores]
         ask_outputs = [chatbot, turns, sources, question]
@@ -475,7 +491,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         corpus_outputs = [corpus_status, articles, to_delete, header_status]
         files.upload(
             app.upload,
-            files,
+            [files, replace_existing],
             [*corpus_outputs, files],
             api_visibility="private",
             concurrency_limit=1,
@@ -484,13 +500,14 @@ def build_app(settings: Settings) -> gr.Blocks:
         )
         delete_btn.click(
             app.delete,
-            [to_delete, confirmed],
+            [to_delete, confirmation],
             corpus_outputs,
             api_visibility="private",
             concurrency_limit=1,
             concurrency_id="corpus",
-            js="(ids, _) => [ids, !!(ids && ids.length) && window.confirm("
-            "'Delete ' + ids.length + ' article(s) from the corpus folder and the index?')]",
+            js="(ids, _) => [ids, (ids && ids.length && window.confirm("
+            "'Delete ' + ids.length + ' article(s) from the corpus folder and the index?')) ? "
+            "'delete ' + ids.join(', ') : '']",
         )
         rescan_btn.click(
             app.rescan, None, corpus_outputs, api_visibility="private", concurrency_limit=1, concurrency_id="corpus"
