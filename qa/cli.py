@@ -113,7 +113,7 @@ def cmd_serve(args) -> int:
         overrides["host"] = args.host
     if args.port:
         overrides["port"] = args.port
-    serve(settings.with_(**overrides) if overrides else settings)
+    serve(settings.with_(**overrides) if overrides else settings, insecure=args.insecure)
     return 0
 
 
@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="start the Gradio chat")
     srv.add_argument("--host")
     srv.add_argument("--port", type=int)
+    srv.add_argument(
+        "--insecure", action="store_true", help="serve on a non-loopback host even without QA_AUTH (a warning)"
+    )
     srv.set_defaults(func=cmd_serve)
 
     ev = sub.add_parser("eval", help="run an evaluation set and print the metrics")

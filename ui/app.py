@@ -1,7 +1,7 @@
 """The Gradio app: chat with a sources panel, answer settings, and a corpus tab. Thin: it calls ``qa``.
 
 ``build_app(settings)`` makes the Blocks; ``serve(settings)`` launches it with safe defaults (bound to
-``settings.host``, optional basic auth from ``settings.auth``, no share link, no analytics, no CDN).
+``settings.host``, an optional sign-in form from ``settings.auth``, no share link, no analytics, no CDN).
 The chat is also an API endpoint, ``/ask``, for the official ``gradio_client``::
 
     from gradio_client import Client
@@ -27,6 +27,7 @@ from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui import corpus, render  # noqa: E402
 from ui.assets import CSS, JS  # noqa: E402
+from ui.exposure import Exposure, Guard, check_exposure  # noqa: E402
 
 log = logging.getLogger("ui.app")
 
@@ -522,8 +523,12 @@ THEME = gr.themes.Default(primary_hue="indigo", neutral_hue="slate")
 
 
 def launch_options(settings: Settings) -> dict:
-    """``Blocks.launch`` keyword arguments: safe defaults plus our theme, CSS and upload limit."""
+    """``Blocks.launch`` keyword arguments: safe defaults plus our theme, CSS and upload limit, and the
+    Host check and login throttle in front of gradio (ui/exposure.py)."""
+    from starlette.middleware import Middleware
+
     return {
+        "app_kwargs": {"middleware": [Middleware(Guard, exposure=Exposure.for_settings(settings))]},
         "server_name": settings.host,
         "server_port": settings.port,
         "share": False,
@@ -555,8 +560,10 @@ def warm_up(settings: Settings) -> None:
         log.warning("warm-up failed: %s", exc)
 
 
-def serve(settings: Settings, *, block: bool = True) -> gr.Blocks:
-    """Launch the app for ``settings``; with ``block=False`` return once it is up (for tests)."""
+def serve(settings: Settings, *, block: bool = True, insecure: bool = False) -> gr.Blocks:
+    """Launch the app for ``settings``; with ``block=False`` return once it is up (for tests). Refuses a
+    non-loopback host without ``QA_AUTH`` unless ``insecure``."""
+    check_exposure(settings, insecure)
     options = launch_options(settings)
     demo = build_app(settings)
     demo.queue(default_concurrency_limit=2)
