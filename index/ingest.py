@@ -71,7 +71,10 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
         handle = open(folder / "ingest.lock", "a+")  # noqa: SIM115
     except OSError as exc:
-        raise StoreError(f"cannot write to the index folder {folder}: {exc.strerror}") from None
+        raise StoreError(
+            f"cannot write to the index folder {folder}: {exc.strerror}",
+            "the article index folder is not writable; the operator can make it writable",
+        ) from None
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

@@ -31,7 +31,12 @@ _DEFAULTS = {"n_passages": 0, "indexed_at": 0.0}
 
 
 class StoreError(RuntimeError):
-    """The store cannot be opened or used; the message says what to do."""
+    """The store cannot be opened or used; the message says what to do (for the operator: it may name
+    folders and the library's error). ``public`` says it without those, for the chat's users."""
+
+    def __init__(self, message: str, public: str = ""):
+        super().__init__(message)
+        self.public = public or message
 
 
 class EmbeddingModelMismatch(StoreError):
@@ -91,18 +96,33 @@ def chroma_client(settings: Settings, create: bool, fresh: bool = False):
             )
             client.heartbeat()
         except Exception as exc:
-            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}",
+                "the article index server cannot be reached; the server log says why",
+            ) from None
         return client
     path = Path(settings.index_dir) / "chroma"
     if not create and not path.exists():
-        raise StoreError(f"no index at {settings.index_dir}: run `qa ingest` first")
+        raise StoreError(
+            f"no index at {settings.index_dir}: run `qa ingest` first",
+            "there is no article index yet: add articles in the Corpus tab, or run `qa ingest`",
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(
+            f"the index folder {path} is read-only, and Chroma writes to it even to answer a question: make it "
+            "writable, or copy it and point QA_INDEX_DIR at the copy",
+            "the article index is read-only, and it has to be writable even to answer questions; the operator "
+            "can make its folder writable",
+        )
     if fresh:
         _forget_embedded_system(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
-        raise StoreError(f"cannot open the index at {path}: {exc}") from None
+        raise StoreError(
+            f"cannot open the index at {path}: {exc}", "the article index cannot be opened; the server log says why"
+        ) from None
 
 
 class PassageStore:
@@ -123,8 +143,14 @@ class PassageStore:
             raise
         except Exception as exc:
             if not create:
-                raise StoreError(f"the index at {settings.index_dir} has no passages yet: run `qa ingest`") from None
-            raise StoreError(f"cannot open collection {settings.collection!r}: {exc}") from None
+                raise StoreError(
+                    f"the index at {settings.index_dir} has no passages yet: run `qa ingest`",
+                    "the article index is empty: add articles in the Corpus tab, or run `qa ingest`",
+                ) from None
+            raise StoreError(
+                f"cannot open collection {settings.collection!r}: {exc}",
+                "the article index cannot be opened; the server log says why",
+            ) from None
         built_with = (self.collection.metadata or {}).get("embed_model")
         if built_with and built_with != embed_model:
             raise EmbeddingModelMismatch(

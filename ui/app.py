@@ -98,7 +98,8 @@ def friendly_error(exc: BaseException) -> str:
     if isinstance(exc, (QuestionError, HistoryError)):
         return f"That question can't be answered as asked: {exc}."
     if isinstance(exc, StoreError):
-        return f"The article index isn't available: {exc}. Add articles in the Corpus tab or run `qa ingest`."
+        log.warning("article index unavailable: %s", exc)  # the operator's version: folders, library errors
+        return f"The article index isn't available: {exc.public}."
     if isinstance(exc, GeneratorError):
         return f"The answer generator failed: {exc}. Try the extractive generator in the settings."
     if isinstance(exc, ModelMissingError):
