@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.embed import Embedder, passage_text_for_embedding
+from index.generation import bump_generation
 from index.load import ArticleError, Skipped, corpus_files, load_article
-from index.split import SPLITTER_VERSION, split_article
+from index.split import SPLITTER_VERSION, passage_limit_error, split_article
 from index.store import PassageStore, StoreError, now
 from qa.settings import Settings
-from qa.types import Article
+from qa.types import Article, Passage
 
 BATCH_PASSAGES = 256
 
@@ -70,7 +71,10 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
         handle = open(folder / "ingest.lock", "a+")  # noqa: SIM115
     except OSError as exc:
-        raise StoreError(f"cannot write to the index folder {folder}: {exc.strerror}") from None
+        raise StoreError(
+            f"cannot write to the index folder {folder}: {exc.strerror}",
+            "the article index folder is not writable; the operator can make it writable",
+        ) from None
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -117,8 +121,7 @@ def ingest(
         wanted = {a.id: a for a in articles}
         digests = {a.id: content_hash(a, embedder.name) for a in articles}
         deleted = sorted(set(stored) - set(wanted))
-        store.delete_ids([i for (article_id, _), ids in versions.items() if article_id not in wanted for i in ids])
-        todo: list[tuple[Article, str]] = []
+        todo: list[tuple[Article, str, list[Passage]]] = []
         unchanged = 0
         added, updated = [], []
         for article in articles:
@@ -127,25 +130,34 @@ def ingest(
             if record and record.complete and record.content_hash == digest:
                 unchanged += 1
                 continue
+            passages = split_article(article)
+            refusal = passage_limit_error(len(passages))
+            if refusal:
+                skipped.append(Skipped(article.source or article.id, refusal))
+                continue
             (updated if record else added).append(article.id)
-            todo.append((article, digest))
-        embedded = _embed_and_store(store, embedder, todo, progress)
-        # Superseded versions (and leftovers of a killed run) go only once the current version is stored:
-        # every stored version of a wanted article whose hash is not the article's current one.
+            todo.append((article, digest, passages))
         stale = [
             i
             for (article_id, digest), ids in versions.items()
             if article_id in wanted and digest != digests[article_id]
             for i in ids
         ]
+        if rebuild or deleted or todo or stale:
+            bump_generation(settings.index_dir)  # readers reload: articles may vanish from here on
+        store.delete_ids([i for (article_id, _), ids in versions.items() if article_id not in wanted for i in ids])
+        embedded = _embed_and_store(store, embedder, todo, progress)
+        # Superseded versions (and leftovers of a killed run) go only once the current version is stored:
+        # every stored version of a wanted article whose hash is not the article's current one.
         store.delete_ids(stale)
+        if rebuild or deleted or todo or stale:
+            bump_generation(settings.index_dir)  # readers reload the finished state
     return IngestReport(added, updated, deleted, unchanged, skipped, embedded, time.perf_counter() - started)
 
 
 def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: ProgressFn | None) -> int:
     rows = []
-    for article, digest in todo:
-        passages = split_article(article)
+    for article, digest, passages in todo:
         meta = {
             "title": article.title,
             "content_hash": digest,

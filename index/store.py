@@ -31,7 +31,12 @@ _DEFAULTS = {"n_passages": 0, "indexed_at": 0.0}
 
 
 class StoreError(RuntimeError):
-    """The store cannot be opened or used; the message says what to do."""
+    """The store cannot be opened or used; the message says what to do (for the operator: it may name
+    folders and the library's error). ``public`` says it without those, for the chat's users."""
+
+    def __init__(self, message: str, public: str = ""):
+        super().__init__(message)
+        self.public = public or message
 
 
 class EmbeddingModelMismatch(StoreError):
@@ -62,7 +67,21 @@ class StoredPassage:
     content_hash: str = ""
 
 
-def chroma_client(settings: Settings, create: bool):
+def _forget_embedded_system(path: Path) -> None:
+    """Make the next ``PersistentClient`` for ``path`` a new Chroma system that reads the folder afresh.
+
+    Chroma keeps one system per folder and process, with the vector index in memory: what another process
+    wrote since is missing from its searches (and ids it deleted come back without metadata). Clients made
+    before keep the old system until they are dropped, so a search already running finishes undisturbed."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+
+
+def chroma_client(settings: Settings, create: bool, fresh: bool = False):
+    """A Chroma client for ``settings``; ``fresh``: an embedded store re-read from disk (see above)."""
     import chromadb
 
     chroma_settings = chromadb.Settings(anonymized_telemetry=False)
@@ -77,23 +96,40 @@ def chroma_client(settings: Settings, create: bool):
             )
             client.heartbeat()
         except Exception as exc:
-            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}",
+                "the article index server cannot be reached; the server log says why",
+            ) from None
         return client
     path = Path(settings.index_dir) / "chroma"
     if not create and not path.exists():
-        raise StoreError(f"no index at {settings.index_dir}: run `qa ingest` first")
+        raise StoreError(
+            f"no index at {settings.index_dir}: run `qa ingest` first",
+            "there is no article index yet: add articles in the Corpus tab, or run `qa ingest`",
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(
+            f"the index folder {path} is read-only, and Chroma writes to it even to answer a question: make it "
+            "writable, or copy it and point QA_INDEX_DIR at the copy",
+            "the article index is read-only, and it has to be writable even to answer questions; the operator "
+            "can make its folder writable",
+        )
+    if fresh:
+        _forget_embedded_system(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
-        raise StoreError(f"cannot open the index at {path}: {exc}") from None
+        raise StoreError(
+            f"cannot open the index at {path}: {exc}", "the article index cannot be opened; the server log says why"
+        ) from None
 
 
 class PassageStore:
-    def __init__(self, settings: Settings, embed_model: str, embed_dim: int, create: bool = True):
+    def __init__(self, settings: Settings, embed_model: str, embed_dim: int, create: bool = True, fresh: bool = False):
         self.settings = settings
         self.embed_model = embed_model
-        self.client = chroma_client(settings, create)
+        self.client = chroma_client(settings, create, fresh)
         try:
             if create:
                 self.collection = self.client.get_or_create_collection(
@@ -107,8 +143,14 @@ class PassageStore:
             raise
         except Exception as exc:
             if not create:
-                raise StoreError(f"the index at {settings.index_dir} has no passages yet: run `qa ingest`") from None
-            raise StoreError(f"cannot open collection {settings.collection!r}: {exc}") from None
+                raise StoreError(
+                    f"the index at {settings.index_dir} has no passages yet: run `qa ingest`",
+                    "the article index is empty: add articles in the Corpus tab, or run `qa ingest`",
+                ) from None
+            raise StoreError(
+                f"cannot open collection {settings.collection!r}: {exc}",
+                "the article index cannot be opened; the server log says why",
+            ) from None
         built_with = (self.collection.metadata or {}).get("embed_model")
         if built_with and built_with != embed_model:
             raise EmbeddingModelMismatch(
@@ -277,6 +319,8 @@ class PassageStore:
         out = []
         hits = zip(result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
         for text, meta, distance in hits:
+            if not meta:  # deleted by another process since this process read the vector index: skip it
+                continue
             passage = _passage(meta, text or "")
             out.append(StoredPassage(passage, meta.get("title", ""), math.exp(-distance), meta["content_hash"]))
         return out

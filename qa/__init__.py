@@ -16,6 +16,9 @@ for _name, _value in (
     ("GRADIO_ANALYTICS_ENABLED", "False"),
     ("ANONYMIZED_TELEMETRY", "False"),
     ("TOKENIZERS_PARALLELISM", "false"),
+    # onnxruntime 1.32's Linux wheel bundles Microsoft's 1DS telemetry: without this, creating a session
+    # looks up mobile.events.data.microsoft.com (ort.disable_telemetry_events() does not stop it).
+    ("ORT_DISABLE_TELEMETRY", "1"),
 ):
     os.environ.setdefault(_name, _value)
 

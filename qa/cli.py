@@ -47,10 +47,11 @@ def format_answer(a) -> str:
 
 
 def cmd_ask(args) -> int:
+    from qa.limits import load_history_file
     from qa.pipeline import engine_for
 
     settings = _settings(args)
-    history = json.loads(Path(args.history).read_text()) if args.history else None
+    history = load_history_file(args.history) if args.history else None
     a = engine_for(settings).answer(" ".join(args.question), history)
     if args.json:
         print(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
@@ -112,7 +113,7 @@ def cmd_serve(args) -> int:
         overrides["host"] = args.host
     if args.port:
         overrides["port"] = args.port
-    serve(settings.with_(**overrides) if overrides else settings)
+    serve(settings.with_(**overrides) if overrides else settings, insecure=args.insecure)
     return 0
 
 
@@ -192,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="start the Gradio chat")
     srv.add_argument("--host")
     srv.add_argument("--port", type=int)
+    srv.add_argument(
+        "--insecure", action="store_true", help="serve on a non-loopback host even without QA_AUTH (a warning)"
+    )
     srv.set_defaults(func=cmd_serve)
 
     ev = sub.add_parser("eval", help="run an evaluation set and print the metrics")
@@ -239,13 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     from index.load import ArticleError
     from index.store import StoreError
     from qa.generators import GeneratorError
+    from qa.limits import HistoryError
     from qa.models import ModelMissingError
     from qa.pipeline import QuestionError
     from qa.settings import SettingsError
 
+    expected = (QuestionError, HistoryError, SettingsError, StoreError, ArticleError, GeneratorError, ModelMissingError)
     try:
         return args.func(args)
-    except (QuestionError, SettingsError, StoreError, ArticleError, GeneratorError, ModelMissingError) as exc:
+    except expected as exc:
         print(f"qa {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

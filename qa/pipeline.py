@@ -17,6 +17,7 @@ from qa.condense import condense, split_context
 from qa.conflicts import Claim, find_conflict
 from qa.generators import GeneratorError, get_generator
 from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, draft_from
+from qa.limits import check_history
 from qa.reader import reader_question
 from qa.settings import Settings
 from qa.types import Answer, Citation, DroppedSentence, ScoredPassage, ShortAnswer
@@ -114,22 +115,13 @@ class Engine:
         self._lock = threading.Lock()
         self._retriever = None
         self._extractive: ExtractiveGenerator | None = None
+        self._generation: str | None = None  # the index generation the retriever was built at
 
     @property
     def retriever(self):
         with self._lock:
             if self._retriever is None:
-                from index.embed import shared_embedder
-                from index.query_encoder import shared_query_encoder
-                from index.store import PassageStore
-                from qa.rerank import shared_cross_encoder
-                from qa.retrieve import Retriever
-
-                threads = self.settings.threads
-                # The ONNX export that `qa ingest` writes, else sentence-transformers: the same vectors.
-                encoder = shared_query_encoder(self.settings.data_dir, threads) or shared_embedder(threads)
-                store = PassageStore(self.settings, encoder.name, encoder.dim, create=False)
-                self._retriever = Retriever(store, encoder, shared_cross_encoder(threads))
+                self._retriever = self._build_retriever(fresh=False)
             return self._retriever
 
     @property
@@ -145,12 +137,37 @@ class Engine:
                 )
             return self._extractive
 
-    def refresh(self) -> None:
-        """Pick up a new ingestion (the keyword index is rebuilt from the store)."""
+    def _build_retriever(self, fresh: bool):
+        from index.embed import shared_embedder
+        from index.generation import read_generation
+        from index.query_encoder import shared_query_encoder
+        from index.store import PassageStore
+        from qa.rerank import shared_cross_encoder
+        from qa.retrieve import Retriever
+
+        threads = self.settings.threads
+        self._generation = read_generation(self.settings.index_dir)  # read first: a later change reloads again
+        # The ONNX export that `qa ingest` writes, else sentence-transformers: the same vectors.
+        encoder = shared_query_encoder(self.settings.data_dir, threads) or shared_embedder(threads)
+        store = PassageStore(self.settings, encoder.name, encoder.dim, create=False, fresh=fresh)
+        return Retriever(store, encoder, shared_cross_encoder(threads))
+
+    def sync(self) -> None:
+        """Before a question: if any process (``qa ingest``, the app's corpus tab) changed the index since the
+        retriever was built, reopen the store and rebuild the keyword index (index/generation.py)."""
+        from index.generation import read_generation
+
         with self._lock:
-            retriever = self._retriever
-        if retriever is not None:
+            if self._retriever is None or read_generation(self.settings.index_dir) == self._generation:
+                return
+            retriever = self._build_retriever(fresh=True)
             retriever.refresh()
+            self._retriever = retriever
+
+    def refresh(self) -> None:
+        """Pick up a new ingestion: the next question reopens the store and rebuilds the keyword index."""
+        with self._lock:
+            self._generation = None
 
     def answer(self, question: str, history: list[dict] | None = None, **options) -> Answer:
         final = None
@@ -171,7 +188,9 @@ class Engine:
         """Yields the verified answer text piece by piece, then the final ``Answer``. ``retrievals``, if
         given, receives the reranked ``Retrieval`` (the evaluation scores its ranked list)."""
         started = time.perf_counter()
+        self.sync()  # another process may have changed the index
         question = clean_question(question)
+        history = check_history(history)  # qa/limits.py: bounded turns and characters
         standalone = condense(question, history)
         top_k = top_k or self.settings.top_k
         retrieval = self.retriever.retrieve(standalone, self.settings.candidates)

@@ -34,7 +34,8 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / "data"
     host: str = "127.0.0.1"
     port: int = 7860
-    auth: str = ""  # "user:password" enables basic auth in the UI
+    auth: str = ""  # "user:password" enables the UI's sign-in form
+    allowed_hosts: str = ""  # more Host names the app answers to (comma-separated), besides loopback and host
     threads: int = 2
 
     @classmethod

@@ -85,8 +85,10 @@ def test_only_ask_is_a_public_endpoint(client):
     ("args", "message"),
     [
         (("", "[]"), "the question is empty"),
-        ((TIKTOK, "not json"), "history_json is not valid JSON"),
-        ((TIKTOK, '[{"role": "robot", "content": 1}]'), "history_json must be a list"),
+        ((TIKTOK, "not json"), "history_json: the history is not valid JSON"),
+        ((TIKTOK, '[{"role": "robot", "content": 1}]'), 'history turn 1 must be an object with a text "content"'),
+        ((TIKTOK, '[{"role": "system", "content": "x"}]'), "history turn 1 has the role 'system'"),
+        ((TIKTOK, '[{"role": "user", "content": "' + "x" * 3000 + '"}]'), "is 3,000 characters long"),
         ((TIKTOK, "[]", "gpt-9"), "unknown generator"),
     ],
 )
@@ -141,7 +143,10 @@ def test_parse_auth():
         ("...txt", "article.txt"),
         ("a/../../b..c.md", "b.c.md"),
         ("zorblat harbour (draft).txt", "zorblat_harbour_draft.txt"),
-        ("Évènement à Paris.markdown", "v_nement_Paris.markdown"),
+        ("Évènement à Paris.markdown", "Évènement_à_Paris.markdown"),
+        ("新闻.txt", "新闻.txt"),
+        ("E\u0301te\u0301.txt", "Été.txt"),  # decomposed accents composed (NFC)
+        ("evil\u202egnp.txt", "evil_gnp.txt"),  # a right-to-left override is not a letter
         ("-rf.txt", "rf.txt"),
     ],
 )
@@ -187,9 +192,11 @@ def test_store_upload_writes_only_inside_the_corpus_folder(fresh_settings):
     assert (root / "escape.txt").read_bytes() == ARTICLE
     assert sorted(p.name for p in root.parent.iterdir()) == ["corpus"]  # nothing next to the corpus
     assert [p.name for p in root.iterdir()] == ["escape.txt"]  # no staging file left behind
-    again = corpus.store_upload(fresh_settings, "escape.txt", ARTICLE + b"More.\n")
+    with pytest.raises(corpus.UploadError, match="already in the corpus"):
+        corpus.store_upload(fresh_settings, "escape.txt", ARTICLE + b"More.\n")
+    again = corpus.store_upload(fresh_settings, "escape.txt", ARTICLE + b"More.\n", replace=True)
     assert again.replaced
-    with pytest.raises(corpus.UploadError, match="already exists"):
+    with pytest.raises(corpus.UploadError, match="already in the corpus"):
         corpus.store_upload(fresh_settings, "escape.md", ARTICLE)  # same article id, other type
     with pytest.raises(corpus.UploadError, match="NUL"):
         corpus.store_upload(fresh_settings, "bad.txt", b"\x00\x01")

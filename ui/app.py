@@ -1,7 +1,7 @@
 """The Gradio app: chat with a sources panel, answer settings, and a corpus tab. Thin: it calls ``qa``.
 
 ``build_app(settings)`` makes the Blocks; ``serve(settings)`` launches it with safe defaults (bound to
-``settings.host``, optional basic auth from ``settings.auth``, no share link, no analytics, no CDN).
+``settings.host``, an optional sign-in form from ``settings.auth``, no share link, no analytics, no CDN).
 The chat is also an API endpoint, ``/ask``, for the official ``gradio_client``::
 
     from gradio_client import Client
@@ -22,10 +22,12 @@ from pathlib import Path
 import gradio as gr  # noqa: E402
 
 import qa  # noqa: F401  (importing qa sets the offline defaults, GRADIO_ANALYTICS_ENABLED=False among them)
+from qa.limits import LIMITS, HistoryError, parse_history_json  # noqa: E402
 from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui import corpus, render  # noqa: E402
 from ui.assets import CSS, JS  # noqa: E402
+from ui.exposure import Exposure, Guard, check_exposure  # noqa: E402
 
 log = logging.getLogger("ui.app")
 
@@ -42,6 +44,7 @@ GENERATOR_LABELS = {
     "openai": "Hosted model (OpenAI-compatible)",
 }
 MAX_TOP_K = 12
+MAX_SESSION_TURNS = 30  # turns a browser session keeps (older ones leave the chat); each holds its sources
 ARTICLE_HEADERS = ["Title", "Article id", "Passages", "Indexed", "Dateline", "Byline"]
 
 
@@ -60,29 +63,28 @@ def parse_auth(auth: str) -> tuple[str, str] | None:
 
 
 def history_from_turns(turns: list[dict]) -> list[dict]:
-    """Earlier answered turns as the engine's history: [{role, content}, ...]."""
+    """Earlier answered turns as the engine's history: [{role, content}, ...], the most recent ones that fit
+    the history limits (qa/limits.py)."""
     history = []
     for turn in turns:
         if turn.get("answer"):
-            history.append({"role": "user", "content": turn["question"]})
-            history.append({"role": "assistant", "content": turn["answer"]["text"]})
+            history.append({"role": "user", "content": turn["question"][: LIMITS.user_chars]})
+            history.append({"role": "assistant", "content": turn["answer"]["text"][: LIMITS.assistant_chars]})
+    history = history[-(LIMITS.turns - LIMITS.turns % 2) :]
+    while sum(len(t["content"]) for t in history) > LIMITS.total_chars:
+        history = history[2:]
     return history
 
 
 def parse_history(history_json: str) -> list[dict]:
-    """The API's ``history_json``: a JSON list of {"role": "user"|"assistant", "content": str}."""
-    if not history_json or not history_json.strip():
-        return []
+    """The API's ``history_json``: a JSON list of {"role": "user"|"assistant", "content": str}, bounded
+    (qa/limits.py)."""
+    if history_json is not None and not isinstance(history_json, str):
+        raise gr.Error("history_json must be a JSON string")
     try:
-        history = json.loads(history_json)
-    except json.JSONDecodeError as exc:
-        raise gr.Error(f"history_json is not valid JSON ({exc.msg} at position {exc.pos})") from None
-    if not isinstance(history, list) or not all(
-        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
-        for t in history
-    ):
-        raise gr.Error('history_json must be a list of {"role": "user" or "assistant", "content": "..."} objects')
-    return history
+        return parse_history_json(history_json or "")
+    except HistoryError as exc:
+        raise gr.Error(f"history_json: {exc}") from None
 
 
 def friendly_error(exc: BaseException) -> str:
@@ -93,10 +95,11 @@ def friendly_error(exc: BaseException) -> str:
     from qa.models import ModelMissingError
     from qa.pipeline import QuestionError
 
-    if isinstance(exc, QuestionError):
+    if isinstance(exc, (QuestionError, HistoryError)):
         return f"That question can't be answered as asked: {exc}."
     if isinstance(exc, StoreError):
-        return f"The article index isn't available: {exc}. Add articles in the Corpus tab or run `qa ingest`."
+        log.warning("article index unavailable: %s", exc)  # the operator's version: folders, library errors
+        return f"The article index isn't available: {exc.public}."
     if isinstance(exc, GeneratorError):
         return f"The answer generator failed: {exc}. Try the extractive generator in the settings."
     if isinstance(exc, ModelMissingError):
@@ -105,6 +108,18 @@ def friendly_error(exc: BaseException) -> str:
         return str(exc)
     log.exception("unexpected error while answering")
     return f"Something went wrong while answering ({type(exc).__name__}). The details are in the server log."
+
+
+def delete_phrase(ids: list[str]) -> str:
+    """What a delete must be confirmed with: the ids themselves, so a confirmation is for these articles."""
+    return "delete " + ", ".join(ids)
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 class App:
@@ -141,7 +156,7 @@ class App:
     # --- chat --------------------------------------------------------------------------------------
     def chat(self, question: str, turns: list[dict] | None, generator: str, top_k: float, show_scores: bool):
         """Stream one answer into the chat: (messages, turns, sources panel, question box)."""
-        turns = list(turns or [])
+        turns = list(turns or [])[1 - MAX_SESSION_TURNS :]  # the session keeps MAX_SESSION_TURNS, this one too
         question = (question or "").strip()
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -254,57 +269,68 @@ class App:
         table, choices, status = self.corpus_view()
         return "\n".join(lines), table, choices, status
 
-    def upload(self, files: list[str] | None, progress=gr.Progress()):  # noqa: B008 (gradio's idiom)
-        """Check, store and ingest uploaded files; (status, table, delete choices, header, file box)."""
+    def upload(self, files: list[str] | None, replace: bool = False, progress=gr.Progress()):  # noqa: B008
+        """Check, store and ingest uploaded files; (status, table, delete choices, header, file box). An article
+        with the same name or text is replaced only when ``replace`` is set."""
         if not files:
             return (*self._after_change(["Choose .txt, .md or .html files to add."]), None)
         progress(0, desc="Checking the files")
         items, lines = [], []
+        refusal = corpus.batch_error(len(files), sum(_size(path) for path in files))
+        if refusal:
+            for path in files:
+                Path(path).unlink(missing_ok=True)  # gradio's temporary copies
+            return (*self._after_change([f"⚠ Nothing was added: {render.md(refusal)}."]), None)
         for path in files:
             path = Path(path)
             name = path.name
             try:
                 size = path.stat().st_size
                 if size > corpus.MAX_UPLOAD_BYTES:
-                    lines.append(f"- ✗ **{render.plain(name)}**: {size:,} bytes is over the 2 MB limit")
+                    lines.append(f"- ✗ **{render.md(name)}**: {size:,} bytes is over the 2 MB limit")
                 else:
                     items.append((name, path.read_bytes()))
             except OSError as exc:
-                lines.append(f"- ✗ **{render.plain(name)}**: cannot read the upload ({exc.strerror})")
+                lines.append(f"- ✗ **{render.md(name)}**: cannot read the upload ({render.md(exc.strerror)})")
             finally:
                 path.unlink(missing_ok=True)  # gradio's temporary copy; the corpus keeps its own
         try:
-            report = corpus.upload(self.settings, items, self._progress(progress))
+            report = corpus.upload(self.settings, items, self._progress(progress), replace=bool(replace))
         except Exception as exc:
             lines.insert(0, f"⚠ {friendly_error(exc)}")
             return (*self._after_change(lines), None)
         for stored in report.stored:
             verb = "Replaced" if stored.replaced else "Added"
+            renamed = (
+                f" (renamed: another file of this upload is {render.md(stored.renamed_from)})" if stored.renamed else ""
+            )
             lines.append(
-                f"- ✓ {verb} **{render.plain(stored.article_id)}** ({render.plain(stored.name)}): "
-                f"{render.plain(stored.title)}"
+                f"- ✓ {verb} **{render.md(stored.article_id)}** ({render.md(stored.name)}){renamed}: "
+                f"{render.md(stored.title)}"
             )
         for name, reason in report.refused:
-            lines.append(f"- ✗ **{render.plain(name)}** refused: {render.plain(reason)}")
+            lines.append(f"- ✗ **{render.md(name)}** refused: {render.md(reason)}")
         if report.ingest_summary:
-            lines.append(f"\nIndex updated: {render.plain(report.ingest_summary)}")
+            lines.append(f"\nIndex updated: {render.md(report.ingest_summary)}")
         return (*self._after_change(lines), None)
 
-    def delete(self, ids: list[str] | None, confirmed: bool, progress=gr.Progress()):  # noqa: B008
+    def delete(self, ids: list[str] | None, confirmation: str = "", progress=gr.Progress()):  # noqa: B008
+        """Delete the selected articles; ``confirmation`` must be ``delete_phrase(ids)`` (the browser sends it
+        after asking; an API caller has to send it too)."""
         ids = [i for i in (ids or []) if isinstance(i, str)]
         if not ids:
             return self._after_change(["Select the articles to delete first."])
-        if not confirmed:
-            return self._after_change(["Nothing deleted."])
+        if confirmation != delete_phrase(ids):
+            return self._after_change([f"Nothing deleted: the confirmation must be “{render.md(delete_phrase(ids))}”."])
         progress(0, desc="Deleting")
         try:
             report = corpus.delete(self.settings, ids, self._progress(progress))
         except Exception as exc:
             return self._after_change([f"⚠ {friendly_error(exc)}"])
-        lines = [f"- ✓ Deleted **{render.plain(i)}**" for i in report.deleted]
+        lines = [f"- ✓ Deleted **{render.md(i)}**" for i in report.deleted]
         missing = sorted(set(ids) - set(report.deleted))
-        lines += [f"- {render.plain(i)}: no file in the corpus folder; its passages were removed" for i in missing]
-        lines.append(f"\nIndex updated: {render.plain(report.ingest_summary)}")
+        lines += [f"- {render.md(i)}: no file in the corpus folder; its passages were removed" for i in missing]
+        lines.append(f"\nIndex updated: {render.md(report.ingest_summary)}")
         return self._after_change(lines)
 
     def rescan(self, progress=gr.Progress()):  # noqa: B008
@@ -313,7 +339,7 @@ class App:
             report = corpus.rescan(self.settings, self._progress(progress))
         except Exception as exc:
             return self._after_change([f"⚠ {friendly_error(exc)}"])
-        return self._after_change([f"Index updated: {render.plain(report.ingest_summary)}"])
+        return self._after_change([f"Index updated: {render.md(report.ingest_summary)}"])
 
 
 def build_app(settings: Settings) -> gr.Blocks:
@@ -411,6 +437,11 @@ def build_app(settings: Settings) -> gr.Blocks:
                             type="filepath",
                             elem_id="nq-upload",
                         )
+                        replace_existing = gr.Checkbox(
+                            value=False,
+                            label="Replace existing articles (same name or same text)",
+                            elem_id="nq-replace",
+                        )
                         corpus_status = gr.Markdown("", elem_id="nq-corpus-status")
                         to_delete = gr.Dropdown(
                             choices=[],
@@ -422,7 +453,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         with gr.Row():
                             delete_btn = gr.Button("Delete selected", variant="stop", size="md", elem_id="nq-delete")
                             rescan_btn = gr.Button("Re-scan corpus folder", size="md", elem_id="nq-rescan")
-                        confirmed = gr.Checkbox(value=False, visible=False)
+                        confirmation = gr.Textbox(value="", visible=False)
 
         ask_inputs = [question, turns, generator, top_k, show_scores]
         ask_outputs = [chatbot, turns, sources, question]
@@ -462,7 +493,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         corpus_outputs = [corpus_status, articles, to_delete, header_status]
         files.upload(
             app.upload,
-            files,
+            [files, replace_existing],
             [*corpus_outputs, files],
             api_visibility="private",
             concurrency_limit=1,
@@ -471,13 +502,14 @@ def build_app(settings: Settings) -> gr.Blocks:
         )
         delete_btn.click(
             app.delete,
-            [to_delete, confirmed],
+            [to_delete, confirmation],
             corpus_outputs,
             api_visibility="private",
             concurrency_limit=1,
             concurrency_id="corpus",
-            js="(ids, _) => [ids, !!(ids && ids.length) && window.confirm("
-            "'Delete ' + ids.length + ' article(s) from the corpus folder and the index?')]",
+            js="(ids, _) => [ids, (ids && ids.length && window.confirm("
+            "'Delete ' + ids.length + ' article(s) from the corpus folder and the index?')) ? "
+            "'delete ' + ids.join(', ') : '']",
         )
         rescan_btn.click(
             app.rescan, None, corpus_outputs, api_visibility="private", concurrency_limit=1, concurrency_id="corpus"
@@ -492,8 +524,12 @@ THEME = gr.themes.Default(primary_hue="indigo", neutral_hue="slate")
 
 
 def launch_options(settings: Settings) -> dict:
-    """``Blocks.launch`` keyword arguments: safe defaults plus our theme, CSS and upload limit."""
+    """``Blocks.launch`` keyword arguments: safe defaults plus our theme, CSS and upload limit, and the
+    Host check and login throttle in front of gradio (ui/exposure.py)."""
+    from starlette.middleware import Middleware
+
     return {
+        "app_kwargs": {"middleware": [Middleware(Guard, exposure=Exposure.for_settings(settings))]},
         "server_name": settings.host,
         "server_port": settings.port,
         "share": False,
@@ -525,8 +561,10 @@ def warm_up(settings: Settings) -> None:
         log.warning("warm-up failed: %s", exc)
 
 
-def serve(settings: Settings, *, block: bool = True) -> gr.Blocks:
-    """Launch the app for ``settings``; with ``block=False`` return once it is up (for tests)."""
+def serve(settings: Settings, *, block: bool = True, insecure: bool = False) -> gr.Blocks:
+    """Launch the app for ``settings``; with ``block=False`` return once it is up (for tests). Refuses a
+    non-loopback host without ``QA_AUTH`` unless ``insecure``."""
+    check_exposure(settings, insecure)
     options = launch_options(settings)
     demo = build_app(settings)
     demo.queue(default_concurrency_limit=2)

@@ -10,18 +10,22 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
+from index.split import passage_limit_error, split_article
 from qa.settings import Settings
 from qa.types import Article
 
 MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_FILES = 20  # per upload batch
+MAX_BATCH_BYTES = 10_000_000  # per upload batch, all files together
 UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script (新闻.txt stays 新闻.txt), and _
 _LOOKS_LIKE_HTML = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|article|main|section|div|p|h[1-6]|title|meta)\b", re.IGNORECASE
 )
@@ -39,6 +43,11 @@ class Stored:
     article_id: str
     title: str
     replaced: bool
+    renamed_from: str = ""  # the safe name it would have had, when another file of the batch took that
+
+    @property
+    def renamed(self) -> bool:
+        return bool(self.renamed_from) and self.renamed_from != self.name
 
 
 @dataclass
@@ -50,12 +59,14 @@ class ChangeReport:
 
 
 def safe_filename(name: str) -> str:
-    """A file name made of [A-Za-z0-9._-] only: directories stripped, no leading dot, an allowed suffix.
+    """A file name of letters and digits (of any script, NFC), ``.``, ``_`` and ``-`` only: directories
+    stripped, no leading dot, an allowed suffix.
 
-    ``../../etc/passwd.txt`` becomes ``passwd.txt``; ``C:\\x\\My Story!.HTML`` becomes ``My_Story.html``.
+    ``../../etc/passwd.txt`` becomes ``passwd.txt``; ``C:\\x\\My Story!.HTML`` becomes ``My_Story.html``;
+    ``新闻.txt`` stays ``新闻.txt``.
     Raises UploadError when the suffix is not one we ingest.
     """
-    base = re.split(r"[/\\]", str(name))[-1].strip()
+    base = unicodedata.normalize("NFC", re.split(r"[/\\]", str(name))[-1].strip())
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
@@ -102,25 +113,46 @@ def files_for(settings: Settings, wanted_id: str) -> list[Path]:
     return [p for p in corpus_files(corpus) if article_id(p, corpus) == wanted_id and _inside(corpus, p)]
 
 
-def store_upload(settings: Settings, original_name: str, data: bytes) -> Stored:
-    """Check one uploaded file and write it into the corpus folder under a safe name (atomically)."""
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``stem-2.txt``, ``stem-3.txt``, ... when another file of the batch took it (ignoring case)."""
+    stem, suffix = name[: -len(Path(name).suffix) or None], Path(name).suffix
+    candidate, number = name, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{stem}-{number}{suffix}"
+    return candidate
+
+
+def store_upload(
+    settings: Settings,
+    original_name: str,
+    data: bytes,
+    replace: bool = False,
+    taken: set[str] | None = None,
+    known: dict[str, str] | None = None,
+) -> Stored:
+    """Check one uploaded file and write it into the corpus folder under a safe name (atomically).
+
+    An existing article with the same name (ignoring case and extension) or the same text is never replaced
+    unless ``replace`` is set; ``taken`` holds the (casefolded) names stored earlier in the same batch, which
+    get a unique name instead; ``known`` maps content hashes to the ids of the articles already indexed."""
     corpus = Path(settings.corpus_dir)
-    name = safe_filename(original_name)
+    safe = safe_filename(original_name)
+    name = unique_name(safe, taken if taken is not None else set())
     text = check_content(name, data)
     corpus.mkdir(parents=True, exist_ok=True)
     target = corpus / name
     if not _inside(corpus, target) or target.resolve().parent != corpus.resolve():
         raise UploadError("refusing to write outside the corpus folder")
     new_id = article_id(target, corpus)
-    clash = [p for p in files_for(settings, new_id) if p.name != name]
-    if clash:
-        raise UploadError(
-            f"an article with the id {new_id!r} already exists ({clash[0].name}); rename the file or delete that "
-            f"article first"
-        )
-    if target.is_symlink():
+    same_name = [p for p in _corpus_files(corpus) if article_id(p, corpus).casefold() == new_id.casefold()]
+    if any(p.is_symlink() for p in same_name) or target.is_symlink():
         raise UploadError(f"{name} in the corpus folder is a symbolic link; refusing to replace it")
-    replaced = target.exists()
+    if same_name and not replace:
+        raise UploadError(
+            f"an article named {same_name[0].name} is already in the corpus; choose “Replace existing articles” "
+            "to replace it, or rename the file"
+        )
     # Staged as a hidden file (never ingested) with the final suffix, so it is parsed as it will be.
     fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=Path(name).suffix, dir=corpus)
     tmp = Path(tmp_name)
@@ -131,10 +163,52 @@ def store_upload(settings: Settings, original_name: str, data: bytes) -> Stored:
             article = load_article(tmp, corpus)
         except ArticleError as exc:
             raise UploadError(f"not usable as an article: {exc}") from None
+        too_long = passage_limit_error(len(split_article(article)))
+        if too_long:
+            raise UploadError(f"not accepted: {too_long}")
+        digest = _digest(article)
+        twin = (known or {}).get(digest)
+        same_text = files_for(settings, twin) if twin and twin.casefold() != new_id.casefold() else []
+        if twin and twin.casefold() != new_id.casefold() and not replace:
+            raise UploadError(
+                f"the same article is already in the corpus as {twin}; choose “Replace existing articles” to "
+                "replace it with this file"
+            )
+        for old in same_name + same_text:
+            if old != target:
+                old.unlink(missing_ok=True)
+        replaced = bool(same_name or same_text)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    return Stored(name=name, article_id=new_id, title=article.title, replaced=replaced)
+    if taken is not None:
+        taken.add(name.casefold())
+    if known is not None:
+        known[digest] = new_id
+    return Stored(name=name, article_id=new_id, title=article.title, replaced=replaced, renamed_from=safe)
+
+
+def _corpus_files(corpus: Path) -> list[Path]:
+    return [p for p in corpus_files(corpus) if _inside(corpus, p)] if corpus.is_dir() else []
+
+
+def _digest(article: Article) -> str:
+    from index.embed import Embedder
+    from index.ingest import content_hash
+
+    return content_hash(article, Embedder.name)
+
+
+def indexed_hashes(settings: Settings) -> dict[str, str]:
+    """Content hash -> article id of every article the index holds ({} when there is no index yet)."""
+    from index.embed import Embedder
+    from index.store import PassageStore, StoreError
+
+    try:
+        store = PassageStore(settings, Embedder.name, Embedder.dim, create=False)
+        return {r.content_hash: r.article_id for r in store.articles().values()}
+    except StoreError:
+        return {}
 
 
 def delete_files(settings: Settings, ids: list[str]) -> list[str]:
@@ -166,12 +240,32 @@ def reindex(settings: Settings, progress: ProgressFn | None = None) -> str:
     return text
 
 
-def upload(settings: Settings, files: list[tuple[str, bytes]], progress: ProgressFn | None = None) -> ChangeReport:
+def batch_error(count: int, total_bytes: int) -> str:
+    """Why a batch of ``count`` files of ``total_bytes`` is refused as a whole, or "" when it is not."""
+    if count > MAX_UPLOAD_FILES:
+        return f"{count} files at once is over the limit of {MAX_UPLOAD_FILES} per upload; upload them in batches"
+    if total_bytes > MAX_BATCH_BYTES:
+        return (
+            f"the files add up to {total_bytes:,} bytes, over the limit of {MAX_BATCH_BYTES:,} per upload; "
+            "upload them in smaller batches"
+        )
+    return ""
+
+
+def upload(
+    settings: Settings, files: list[tuple[str, bytes]], progress: ProgressFn | None = None, replace: bool = False
+) -> ChangeReport:
     report = ChangeReport()
+    refusal = batch_error(len(files), sum(len(data) for _, data in files))
+    if refusal:
+        report.refused.extend((Path(re.split(r"[/\\]", name)[-1]).name, refusal) for name, _ in files)
+        return report
     with _CORPUS_LOCK:
+        taken: set[str] = set()
+        known = indexed_hashes(settings)
         for original, data in files:
             try:
-                report.stored.append(store_upload(settings, original, data))
+                report.stored.append(store_upload(settings, original, data, replace, taken, known))
             except UploadError as exc:
                 report.refused.append((Path(re.split(r"[/\\]", original)[-1]).name, str(exc)))
         if report.stored:

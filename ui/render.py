@@ -33,6 +33,16 @@ def plain(text: str) -> str:
     return html.escape(str(text), quote=True)
 
 
+_MARKDOWN_ENTITIES = {**_ENTITIES, **{ord(c): f"&#{ord(c)};" for c in "!():<>"}}
+
+
+def md(text: str) -> str:
+    """For text shown through a Markdown component (the corpus tab's status): HTML-escaped, and every
+    character Markdown gives a meaning to written as an entity, so an article title such as
+    ``![pix](http://host/track.png)`` shows as text and loads nothing (``:`` too: no bare-URL links)."""
+    return str(text).translate(_MARKDOWN_ENTITIES)
+
+
 def _one_line(text: str, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
