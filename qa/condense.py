@@ -25,7 +25,7 @@ _NOT_PERSON_WORDS = {
 _QUESTION_WORDS = {"What", "Who", "When", "Where", "Why", "How", "Which", "Did", "Does", "Is", "Are", "And"}
 _TITLE_WORDS = {"President", "Secretary", "Premier", "Representative", "Treasury", "Vice", "Trade", "Chinese", "U.S."}
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_WHO = re.compile(r"^\s*(?:and\s+)?who\b", re.IGNORECASE)
+_WHO = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose|which)\b", re.IGNORECASE)
 
 
 def _people(text: str) -> list[str]:
@@ -51,17 +51,17 @@ def _pairs(turns: list[dict]) -> list[tuple[str, str]]:
 
 def _referent(pairs: list[tuple[str, str]]) -> str:
     """The person a "he"/"she" most likely points to, walking back through the conversation: the answer to a
-    "Who ...?" question (its bold short answer, else the first name in it), else a name the question itself
-    asked about. A turn about something else ("Where were the talks held?") names no one and is passed over,
-    so a pronoun can point two or more turns back."""
+    "Who/Which ...?" question (its bold short answer when it names a person, else the first name in the answer),
+    or a name a question itself asked about. A turn that names no one ("Where were the talks held?", "Which summit
+    ...?" answered "**The ASEAN summit**") is passed over, so a pronoun can point two or more turns back."""
     for question, answer in pairs:
         if _WHO.match(question):
-            bold = [b for b in _BOLD.findall(answer) if _people(b)]
-            found = _people(bold[0]) if bold else _people(answer) or _people(question)
-        else:
-            found = _people(question)
-        if found:
-            return found[-1] if not _WHO.match(question) else found[0]
+            bold = _BOLD.findall(answer)
+            found = [p for b in bold for p in _people(b)] if bold else _people(answer)
+            if found:
+                return found[0]
+        elif found := _people(question):
+            return found[-1]
     return next((p[0] for _, answer in pairs if (p := _people(answer))), "")
 
 

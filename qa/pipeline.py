@@ -12,11 +12,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from qa.abstain import missing_answer_type
 from qa.citations import strip_markers
 from qa.condense import condense, split_context
 from qa.conflicts import Claim, find_conflict
 from qa.generators import GeneratorError, get_generator
-from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, draft_from
+from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, draft_from, with_short_answer
 from qa.limits import check_history
 from qa.reader import reader_question
 from qa.settings import Settings
@@ -114,7 +115,7 @@ class Engine:
         self.settings = settings
         self._lock = threading.Lock()
         self._retriever = None
-        self._extractive: ExtractiveGenerator | None = None
+        self._reader = None
         self._generation: str | None = None  # the index generation the retriever was built at
 
     @property
@@ -126,16 +127,17 @@ class Engine:
 
     @property
     def extractive(self) -> ExtractiveGenerator:
-        """The reader-driven extractive generator, built once (its threshold: ``QA_ABSTAIN_THRESHOLD`` or the
-        model's calibrated one)."""
+        return ExtractiveGenerator(self.retriever.reranker)
+
+    @property
+    def reader(self):
+        """Our reader (qa/reader_model), built once: short answers, and whether a model's sentence answers."""
         with self._lock:
-            if self._extractive is None:
+            if self._reader is None:
                 from qa.reader import Reader
 
-                self._extractive = ExtractiveGenerator(
-                    Reader(threads=self.settings.threads), self.settings.abstain_threshold
-                )
-            return self._extractive
+                self._reader = Reader(threads=self.settings.threads)
+            return self._reader
 
     def _build_retriever(self, fresh: bool):
         from index.embed import shared_embedder
@@ -204,35 +206,37 @@ class Engine:
         }
         name = generator or self.settings.generator
         generated_at = time.perf_counter()
-        # The reader decides whether the articles answer at all, whatever generates. It reads the first
-        # top_k passages (the generator's, so [n] means the same in both) and a few more.
+        # The best-supported sentences decide whether the articles answer at all, whatever generates.
+        extractive = self.extractive
+        # The first top_k of the mined passages are the generator's, so [n] means the same in both.
         mined = retrieval.passages[: max(top_k, EVIDENCE_PASSAGES)]
         asked, previous = split_context(standalone)
-        extractive = self.extractive
-        reading = extractive.read(reader_question(asked, previous), mined)
-        evidence = extractive.select(asked, mined, reading)
+        evidence = extractive.select(asked, mined)
         if AUTHOR_QUESTION.search(asked) and mined:
             mined, evidence = self._byline_evidence(mined, evidence)
-        if not evidence:
+        best_score = evidence[0].score if evidence else float("-inf")
+        refusal = missing_answer_type(asked, [e.text for e in evidence])
+        if best_score < self.settings.abstain_threshold or refusal:
             yield ABSTAIN_TEXT
             timings["generate"] = time.perf_counter() - generated_at
             timings["total"] = time.perf_counter() - started
-            notice = "The reader found no answer to this question in the closest passages."
-            yield self._abstention(passages, timings, common, name, notice=notice)
+            yield self._abstention(passages, timings, common, name, notice=refusal)
             return
+        reader = self.reader
+        evidence = with_short_answer(reader, reader.threshold, reader_question(asked, previous), evidence)
+        with_span = next((e for e in evidence if e.span is not None), None)
 
         draft = _Draft(mined, [], [], [])
         notice = ""
-        best = evidence[0]
-        prefix = f"**{best.span.text.strip()}**: " if best.span is not None and best.span.text.strip() else ""
+        prefix = f"**{with_span.span.text.strip()}**: " if with_span is not None else ""
         if name == "extractive":
             pieces = list(self._verified_pieces(draft_from(evidence), draft, whole=True))
             if pieces:
                 yield prefix + "".join(pieces)
         else:
             hint = ""
-            if best.span is not None and best.source < len(passages):
-                hint = f"{best.span.text.strip()} (passage [{best.source + 1}])"
+            if with_span is not None and with_span.source < len(passages):
+                hint = f"{with_span.span.text.strip()} (passage [{with_span.source + 1}])"
             checker = self._answer_check(reader_question(asked, previous))
             try:
                 generated = get_generator(self.settings, name).draft(standalone, passages, hint=hint)
@@ -243,7 +247,7 @@ class Engine:
             if not draft.sentences:
                 if not notice:
                     notice = f"No sentence of the {name} generator's answer was supported and answered the question; showing the extractive answer."
-                prefix = f"**{best.span.text.strip()}**: " if best.span is not None and best.span.text.strip() else ""
+                prefix = f"**{with_span.span.text.strip()}**: " if with_span is not None else ""
                 pieces = list(self._verified_pieces(draft_from(evidence), draft, whole=True))
                 if pieces:
                     yield prefix + "".join(pieces)
@@ -267,18 +271,18 @@ class Engine:
             dropped=draft.dropped,
             conflict=conflict,
             notice=notice,
-            short_answer=short_answer(best, mined, draft.citations) if prefix else None,
+            short_answer=short_answer(with_span, mined, draft.citations) if prefix else None,
             **common,
         )
 
     def _answer_check(self, question: str):
         """A sentence that its passage supports but in which the reader finds no answer to ``question`` does not
         answer it (a model quoting an on-topic sentence)."""
-        extractive = self.extractive
+        reader = self.reader
 
         def answers(claim: str) -> bool:
-            span = extractive.reader.read(question, [claim])[0]
-            return span is not None and span.margin >= extractive.threshold
+            span = reader.read(question, [claim])[0]
+            return span is not None and span.margin >= reader.threshold
 
         return answers
 

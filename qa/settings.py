@@ -29,8 +29,7 @@ class Settings:
     openai_timeout: float = 30.0
     top_k: int = 4  # passages handed to the generator
     candidates: int = 20  # passages fused from dense + keyword before reranking
-    # The reader's margin (best span - no answer) a passage needs to answer; None: the model's calibrated one.
-    abstain_threshold: float | None = None
+    abstain_threshold: float = -1.0  # best sentence's cross-encoder logit below this: the articles don't say
     data_dir: Path = PROJECT_ROOT / "data"
     host: str = "127.0.0.1"
     port: int = 7860
@@ -67,7 +66,7 @@ class Settings:
             raise SettingsError(f"QA_CHROMA_URL must start with http:// or https://, not {self.chroma_url!r}")
         if not 0 < self.openai_timeout <= 86_400:  # also refuses NaN
             raise SettingsError(f"QA_OPENAI_TIMEOUT must be between 0 and 86400 seconds, not {self.openai_timeout}")
-        if self.abstain_threshold is not None and not -100 <= self.abstain_threshold <= 100:  # refuses NaN too
+        if not -100 <= self.abstain_threshold <= 100:  # also refuses NaN, which would never abstain
             raise SettingsError(
                 f"QA_ABSTAIN_THRESHOLD must be a number between -100 and 100, not {self.abstain_threshold}"
             )
