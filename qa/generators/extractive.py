@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from index.instructions import blank, planted_instructions
 from index.sentences import sentence_spans
 from qa.reader import Reader, Span
 from qa.types import ScoredPassage
@@ -92,7 +93,10 @@ class ExtractiveGenerator:
         self.threshold = reader.threshold if threshold is None else threshold
 
     def read(self, question: str, passages: list[ScoredPassage]) -> Reading:
-        spans = self.reader.read(question, [p.passage.text for p in passages])
+        """The reader's spans; it never reads a planted instruction (blanked, offsets kept), so no answer comes
+        from one."""
+        texts = [blank(p.passage.text, planted_instructions(p.passage.text)) for p in passages]
+        spans = self.reader.read(question, texts)
         return Reading(tuple(spans), self.threshold)
 
     def select(self, question: str, passages: list[ScoredPassage], reading: Reading) -> list[ScoredSentence]:
