@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROBE = '''
+PROBE = """
 import pytest
 from conftest import require
 
@@ -26,7 +26,7 @@ def test_skips_for_another_reason():
 
 def test_has_what_it_needs():
     require(True, "never shown")
-'''
+"""
 
 
 def _run(tmp_path: Path, ci: str) -> str:
