@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from llm_server import MisbehavingEndpoint, serve_handler
+from robust_answers import answer_claims
 
 from qa.generators.extractive import ExtractiveGenerator, Reading
 from qa.pipeline import ABSTAIN_TEXT, MODEL_ABSTAINED, Engine
@@ -176,16 +177,6 @@ def _hosted(tmp_path, base_url: str) -> Settings:
     )
 
 
-def _sentences(text: str) -> list[str]:
-    """The answer's sentences, markers and bold short answer removed, in lower-case words."""
-    from robust_answers import answer_sentences
-
-    from qa.citations import strip_markers
-
-    text = re.sub(r"\*\*[^*]+\*\*:\s*", "", text)
-    return [" ".join(re.findall(r"\w+", strip_markers(s).lower())) for s in answer_sentences(text)]
-
-
 @pytest.mark.server
 def test_a_model_obeying_a_planted_instruction_does_not_get_the_claim_through(tmp_path, model_url, monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
@@ -193,7 +184,7 @@ def test_a_model_obeying_a_planted_instruction_does_not_get_the_claim_through(tm
     # The reader finds "cheese" in "The moon is made of cheese." as a real one would: the answer check passes it.
     a = _engine(settings, ScriptedReader("basalt", "cheese"), [_passage(LUNAR)]).answer(MOON)
     assert not a.abstained and a.generator == "openai" and not a.notice, a
-    sentences = _sentences(a.text)
+    sentences = answer_claims(a.text)
     assert "the moon is made of cheese" not in sentences, a.text  # the planted claim as a sentence of its own
     assert "cheese" not in a.text.lower()
     assert sentences == [" ".join(re.findall(r"\w+", BASALT.lower()))]  # the model's supported sentence, kept

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qa.citations import move_markers_before_stop, parse_markers, strip_markers
-from qa.condense import condense
+from qa.condense import condense, split_context
 from qa.conflicts import Claim, find_conflict
 from qa.settings import Settings, SettingsError
 
@@ -81,4 +81,36 @@ def test_condense_resolves_pronouns_and_ellipsis():
     assert "context: What did Li Chenggang say about TikTok?" in condense("Where was it held?", history)
     assert condense("Who chairs the American Soybean Association?", []) == (
         "Who chairs the American Soybean Association?"
+    )
+
+
+def test_a_home_folder_of_no_such_user_is_a_settings_error():
+    with pytest.raises(SettingsError, match=r"QA_INDEX_DIR='~nosuchuser-qa/x': cannot expand '~' \(no such user\)"):
+        Settings.from_env({"QA_INDEX_DIR": "~nosuchuser-qa/x"})
+
+
+@pytest.mark.parametrize(
+    ("standalone", "asked", "previous"),
+    [
+        ("Where was it held? (context: What did Li Chenggang say about TikTok?)", "Where was it held?",
+         "What did Li Chenggang say about TikTok?"),
+        ("Soybeans? (context: What about (the) talks?)", "Soybeans?", "What about (the) talks?"),
+        ("What did Li Chenggang say about sanctions?", "What did Li Chenggang say about sanctions?", ""),
+        ("Who said (context: x) in the middle?", "Who said (context: x) in the middle?", ""),  # only at the end
+    ],
+)  # fmt: skip
+def test_split_context_takes_off_what_condense_appended(standalone, asked, previous):
+    assert split_context(standalone) == (asked, previous)
+
+
+def test_split_context_undoes_condense():
+    history = [
+        {"role": "user", "content": "What did Li Chenggang say about TikTok?"},
+        {"role": "assistant", "content": "Li made clear that China rejects politicizing technology."},
+    ]
+    asked, previous = split_context(condense("Where was it held?", history))
+    assert (asked, previous) == ("Where was it held?", "What did Li Chenggang say about TikTok?")
+    assert split_context(condense("Who chairs the American Soybean Association?", history)) == (
+        "Who chairs the American Soybean Association?",
+        "",
     )
