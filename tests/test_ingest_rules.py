@@ -8,6 +8,7 @@ import hashlib
 
 import numpy as np
 import pytest
+from conftest import SEED_CORPUS
 
 from index.ingest import ingest
 from index.store import EmbeddingModelMismatch, PassageStore
@@ -63,6 +64,20 @@ def test_a_changed_article_is_replaced_and_only_it_embedded(fresh_settings):
     assert embedder.embedded and all("harbour" not in t.lower() for t in embedder.embedded)
     texts = " ".join(p.passage.text for p in PassageStore(fresh_settings, embedder.name, 384).passages())
     assert "6 euros" in texts and "4 euros" not in texts
+
+
+def test_an_article_cut_short_by_a_killed_run_is_ingested_again(fresh_settings):
+    seed = "001_5a078bd5f88d9d3b"
+    _write(fresh_settings, **{seed: (SEED_CORPUS / f"{seed}.txt").read_text(encoding="utf-8")})
+    embedder = HashEmbedder()
+    first = ingest(fresh_settings, embedder)
+    store = PassageStore(fresh_settings, embedder.name, embedder.dim, create=False)
+    ids = store.collection.get(include=[])["ids"]
+    assert len(ids) == first.passages_embedded > 1
+    store.collection.delete(ids=ids[:1])  # as if killed half-way through the write
+    assert not store.articles()[seed].complete
+    assert ingest(fresh_settings, embedder).updated == [seed]
+    assert PassageStore(fresh_settings, embedder.name, embedder.dim, create=False).articles()[seed].complete
 
 
 def test_a_retitled_article_counts_as_changed(fresh_settings):

@@ -26,11 +26,33 @@ def test_settings_from_env():
         ({"QA_CHROMA_URL": "localhost:8000"}, "http://"),
         ({"QA_GENERATOR": "openai"}, "QA_OPENAI_BASE_URL"),
         ({"QA_TOP_K": "0"}, "between 1 and 50"),
+        ({"QA_TOP_K": "51", "QA_CANDIDATES": "60"}, "between 1 and 50"),
+        ({"QA_TOP_K": "8", "QA_CANDIDATES": "5"}, "QA_CANDIDATES must be at least QA_TOP_K"),
+        ({"QA_OPENAI_TIMEOUT": "nan"}, "QA_OPENAI_TIMEOUT"),
+        ({"QA_OPENAI_TIMEOUT": "0"}, "QA_OPENAI_TIMEOUT"),
+        ({"QA_ABSTAIN_THRESHOLD": "nan"}, "QA_ABSTAIN_THRESHOLD"),
+        ({"QA_ABSTAIN_THRESHOLD": "101"}, "QA_ABSTAIN_THRESHOLD"),
+        ({"QA_THREADS": "0"}, "QA_THREADS"),
+        ({"QA_PORT": "65536"}, "QA_PORT"),
     ],
 )
 def test_bad_settings_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"QA_TOP_K": "50", "QA_CANDIDATES": "50"},
+        {"QA_TOP_K": "1", "QA_CANDIDATES": "1"},
+        {"QA_ABSTAIN_THRESHOLD": "-100", "QA_OPENAI_TIMEOUT": "86400", "QA_THREADS": "256", "QA_PORT": "0"},
+        {"QA_CHROMA_URL": "https://chroma.example:8000"},
+        {"QA_GENERATOR": "openai", "QA_OPENAI_BASE_URL": "http://127.0.0.1:8080/v1", "QA_OPENAI_MODEL": "m"},
+    ],
+)
+def test_settings_at_the_edges_of_their_ranges_are_accepted(env):
+    Settings.from_env(env)
 
 
 def test_api_key_is_read_by_name_and_not_in_repr(monkeypatch):
