@@ -199,6 +199,17 @@ def test_store_upload_writes_only_inside_the_corpus_folder(fresh_settings):
     assert sorted(p.name for p in root.iterdir()) == ["escape.txt"]
 
 
+def test_upload_onto_a_symlink_to_another_corpus_file_is_refused(fresh_settings):
+    """A link that stays inside the corpus folder passes the inside check; replacing it is refused all the same
+    (it would silently rewrite the article it points to, or replace the link)."""
+    root = Path(fresh_settings.corpus_dir)
+    (root / "target.txt").write_bytes(ARTICLE)
+    (root / "linked.txt").symlink_to(root / "target.txt")
+    with pytest.raises(corpus.UploadError, match="symbolic link"):
+        corpus.store_upload(fresh_settings, "linked.txt", ARTICLE + b"Changed.\n")
+    assert (root / "linked.txt").is_symlink() and (root / "target.txt").read_bytes() == ARTICLE
+
+
 def test_delete_files_only_removes_files_found_in_the_corpus_folder(fresh_settings, tmp_path):
     root = Path(fresh_settings.corpus_dir)
     (root / "keep.txt").write_bytes(ARTICLE)
