@@ -81,6 +81,8 @@ MUTANTS = [
     _m("reader: planted instructions", "the reader reads planted instructions", X,
        "texts = [blank(p.passage.text, planted_instructions(p.passage.text)) for p in passages]",
        "texts = [p.passage.text for p in passages]", DECISIONS),
+    _m("flags: planted instructions", "not quoted in the article viewer", "ui/render.py",
+       "if begin <= s and e <= stop:", "if False:", UPLOADS),
     # --- citation parsing -----------------------------------------------------------------------------------
     _m("citations: parsing", "out-of-range markers kept", C,
        "if 1 <= n <= n_sources and n not in found:", "if n not in found:", CITATIONS),
