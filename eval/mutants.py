@@ -111,15 +111,21 @@ def run_mutant(copy: Path, mutant: Mutant) -> Outcome:
     return Outcome(mutant, "" if passed else first_failure(output), time.monotonic() - started)
 
 
-def baseline(copy: Path, mutants: list[Mutant]) -> list[str]:
-    """The test selections that fail with no mutant applied (their kills would mean nothing)."""
-    broken = []
-    for tests in dict.fromkeys(m.tests for m in mutants):
-        passed, output = run_tests(copy, tests)
-        print(f"baseline {' '.join(tests)}: {'passed' if passed else 'FAILED ' + first_failure(output)}", flush=True)
-        if not passed:
-            broken.append(" ".join(tests))
-    return broken
+def baseline(copies: list[Path], mutants: list[Mutant]) -> list[str]:
+    """The test selections that fail with no mutant applied (their kills would mean nothing), run as many at a
+    time as there are copies."""
+    selections = list(dict.fromkeys(m.tests for m in mutants))
+
+    def one(k: int) -> tuple[str, bool]:
+        passed, output = run_tests(copies[k % len(copies)], selections[k])
+        name = " ".join(selections[k])
+        print(f"baseline {name}: {'passed' if passed else 'FAILED ' + first_failure(output)}", flush=True)
+        return name, passed
+
+    groups = [range(w, len(selections), len(copies)) for w in range(len(copies))]  # one worker per copy
+    with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+        results = [r for done in pool.map(lambda g: [one(k) for k in g], groups) for r in done]
+    return [name for name, passed in results if not passed]
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -150,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
         copies = [copy_tree(ROOT, Path(tmp) / f"copy{i}") for i in range(max(1, args.jobs))]
-        broken = baseline(copies[0], chosen)
+        broken = baseline(copies, chosen)
         if broken:
             print(f"the tests fail with no mutant applied: {broken}; fix them first", file=sys.stderr)
             return 1
