@@ -66,6 +66,9 @@ def test_parse_markers_one_based_and_out_of_range_dropped():
     assert parse_markers("A [1] and B [3][2] and [1, 2] and [9] and [0].", 3) == [1, 3, 2]
     assert strip_markers("TikTok has 170 million users [1].") == "TikTok has 170 million users."
     assert move_markers_before_stop("One. [1] Two. [2]") == "One [1]. Two [2]."
+    assert parse_markers("Both articles say so [2, 3].", 3) == [2, 3]  # one marker, two sources
+    assert strip_markers("Both articles say so [2, 3].") == "Both articles say so."
+    assert move_markers_before_stop("One. [1, 2] Two.") == "One [1, 2]. Two."
 
 
 def test_conflict_same_figure_different_periods():
