@@ -30,7 +30,7 @@ from protections import MUTANTS, Mutant  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 900  # seconds for one mutant's tests
-_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.M)
+_FAILED = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", re.M)  # test ids may hold spaces: "[Jane Gackle ...]"
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,15 @@ embedding model is exercised by tests/test_ingest.py."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from conftest import SEED_CORPUS
 
-from index.ingest import ingest
+from index.ingest import content_hash, ingest
 from index.store import EmbeddingModelMismatch, PassageStore
+from qa.types import Article
 
 HARBOUR = "Harbour opens\n\nThe harbour opened on Tuesday after nine years of work, officials said.\n"
 FERRY = "Ferry resumes\n\nThe ferry to the island resumed on Monday, the operator said.\n\nTickets cost 4 euros.\n"
@@ -56,7 +58,7 @@ def test_an_unchanged_article_is_not_embedded_again(fresh_settings):
 def test_a_changed_article_is_replaced_and_only_it_embedded(fresh_settings):
     _write(fresh_settings, harbour=HARBOUR, ferry=FERRY)
     embedder = HashEmbedder()
-    ingest(fresh_settings, embedder)
+    first = ingest(fresh_settings, embedder)
     embedder.embedded.clear()
     _write(fresh_settings, ferry=FERRY.replace("4 euros", "6 euros"))
     report = ingest(fresh_settings, embedder)
@@ -64,6 +66,10 @@ def test_a_changed_article_is_replaced_and_only_it_embedded(fresh_settings):
     assert embedder.embedded and all("harbour" not in t.lower() for t in embedder.embedded)
     texts = " ".join(p.passage.text for p in PassageStore(fresh_settings, embedder.name, 384).passages())
     assert "6 euros" in texts and "4 euros" not in texts
+    # the old version's passages are gone from the collection, not merely hidden by the newer one
+    collection = PassageStore(fresh_settings, embedder.name, 384).collection
+    assert collection.count() == first.passages_embedded
+    assert not any("4 euros" in text for text in collection.get(include=["documents"])["documents"])
 
 
 def test_an_article_cut_short_by_a_killed_run_is_ingested_again(fresh_settings):
@@ -78,6 +84,18 @@ def test_an_article_cut_short_by_a_killed_run_is_ingested_again(fresh_settings):
     assert not store.articles()[seed].complete
     assert ingest(fresh_settings, embedder).updated == [seed]
     assert PassageStore(fresh_settings, embedder.name, embedder.dim, create=False).articles()[seed].complete
+
+
+def test_the_content_hash_covers_everything_stored_with_a_passage():
+    """Title, dateline and byline are stored with every passage (and shown): a change to any of them, to the
+    text or to the embedding model is a change, even where a loader takes them from outside the text."""
+    base = Article("a", "Harbour opens", "The harbour opened.", "a.txt", "Monday", "By Ann Lee")
+    digest = content_hash(base, "m")
+    changes = {"title": "Harbour shuts", "text": "The harbour shut.", "published": "Tuesday", "byline": "By Bo"}
+    for field, value in changes.items():
+        assert content_hash(replace(base, **{field: value}), "m") != digest, field
+    assert content_hash(base, "other/model") != digest
+    assert content_hash(replace(base, source="b.txt"), "m") == digest  # where it was read from is not content
 
 
 def test_a_retitled_article_counts_as_changed(fresh_settings):
