@@ -10,7 +10,7 @@ export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 export ORT_DISABLE_TELEMETRY := 1
 
-.PHONY: setup serve test lint ingest eval bench browser-deps trace-deps train
+.PHONY: setup serve test lint ingest eval bench browser-deps trace-deps train mutants
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -58,3 +58,8 @@ bench: setup
 # Not one of the two README commands: re-trains our reader into qa/reader_model (about an hour on 2 cores).
 train: setup
 	$(BIN)/qa train reader
+
+# Not part of `make test` (slow): break each listed protection (eval/protections.py) one edit at a time in a
+# temporary copy and check that its tests fail; prints the table the README's "Mutation check" gives.
+mutants: setup
+	nice -n 19 $(BIN)/python eval/mutants.py $(MUTANTS_ARGS)

@@ -181,8 +181,15 @@ def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: Pr
 
 
 def _drop_collection(settings: Settings) -> None:
+    """Delete the collection (``--rebuild``); none there yet is fine, any other failure is a StoreError."""
+    from chromadb.errors import NotFoundError
+
     from index.store import chroma_client
 
     client = chroma_client(settings, create=True)
-    with contextlib.suppress(Exception):
+    try:
         client.delete_collection(settings.collection)
+    except NotFoundError:
+        pass  # nothing to drop
+    except Exception as exc:
+        raise StoreError(f"cannot drop the index collection {settings.collection!r} to rebuild it: {exc}") from None

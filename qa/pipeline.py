@@ -25,6 +25,7 @@ from qa.types import Answer, Citation, DroppedSentence, ScoredPassage, ShortAnsw
 from qa.verify import VerifiedSentence, check_sentence, draft_sentences
 
 ABSTAIN_TEXT = "The articles don't say."
+MODEL_ABSTAINED = "the model said the articles don't say"
 AUTHOR_QUESTION = re.compile(r"\bwho (?:wrote|writes|authored)\b|\bauthor\b|\bbyline\b|\bwritten by\b", re.I)
 BYLINE_LINE = re.compile(r"^\s*(By [A-Z][^\n]{2,60})$", re.M)
 EVIDENCE_PASSAGES = 6  # passages mined for answer sentences (the generator sees top_k of them)
@@ -245,6 +246,11 @@ class Engine:
                 notice = f"The {name} generator failed ({exc}); showing the extractive answer instead."
             prefix = ""
             if not draft.sentences:
+                if not notice and any(d.reason == MODEL_ABSTAINED for d in draft.dropped):
+                    notice = (
+                        f"The {name} generator said the articles don't say, but the closest passages answer it; "
+                        "showing the extractive answer."
+                    )
                 if not notice:
                     notice = f"No sentence of the {name} generator's answer was supported and answered the question; showing the extractive answer."
                 prefix = f"**{with_span.span.text.strip()}**: " if with_span is not None else ""
@@ -310,7 +316,11 @@ class Engine:
             yield from self._check(sentence, draft, reranker, answers)
 
     def _check(self, sentence: str, draft: _Draft, reranker, answers=None) -> Iterator[str]:
-        if strip_markers(sentence).strip() in ("", ABSTAIN_TEXT) or "articles don't say" in sentence.lower():
+        claim = strip_markers(sentence).strip()
+        if not claim:
+            return
+        if claim == ABSTAIN_TEXT or "articles don't say" in claim.lower():
+            draft.dropped.append(DroppedSentence(claim, MODEL_ABSTAINED))
             return
         result = check_sentence(sentence, draft.passages, reranker)
         if isinstance(result, VerifiedSentence) and answers is not None and not answers(result.claim):

@@ -26,6 +26,29 @@ EXPORTS = (
     "with sorghum sales down 97% in some categories."
 )
 
+# In CI (``CI`` set to a true value, as .ci/run and ``make test`` do) a component the suite needs must be there:
+# a test that would skip for want of it fails instead, so a machine without it cannot pass by skipping.
+CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require(available: bool, missing: str) -> None:
+    """Skip (on a developer's machine) or fail (in CI) when a required component is missing."""
+    if available:
+        return
+    if CI:
+        pytest.fail(f"{missing} (CI is set: a missing required component fails the run)", pytrace=False)
+    pytest.skip(missing)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI, a skip from anywhere (a later ``pytest.skip`` or ``importorskip``) fails the test too."""
+    report = yield
+    if CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+    return report
+
 
 @pytest.fixture(scope="session")
 def embedder():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from qa.citations import parse_markers
+from qa.citations import parse_markers, strip_markers
 from qa.verify import draft_sentences
 
 _LEADING_MARKERS = re.compile(r"((?:\[\d+(?:\s*,\s*\d+)*\]\s*)+)(.*)", re.S)
@@ -28,3 +28,9 @@ def answer_sentences(text: str) -> list[str]:
 
 def uncited_sentences(text: str, n_citations: int) -> list[str]:
     return [s for s in answer_sentences(text) if not parse_markers(s, n_citations)]
+
+
+def answer_claims(text: str) -> list[str]:
+    """The answer's sentences as lower-case words, without markers or the bold short answer ("**x**: ")."""
+    text = re.sub(r"\*\*[^*]+\*\*:\s*", "", text)
+    return [" ".join(re.findall(r"\w+", strip_markers(s).lower())) for s in answer_sentences(text)]

@@ -315,7 +315,13 @@ def test_runner_on_five_seed_items_writes_reports(seed_engine, tmp_path):
         assert isinstance(value, float) and 0.0 <= value <= 1.0, key
     for stage in ("retrieve", "rerank", "generate", "total"):
         assert isinstance(overall["latency"][stage]["p50"], float)
-    assert saved["items"][-1]["answer"]["abstained"] in (True, False)
+    # The report keeps each answer as the engine gave it, and scores it from that: the unanswerable item (last,
+    # in CATEGORIES order) is refused, which is what its abstention score counts; the factoid one is answered.
+    assert [i.category for i in picked][::4] == ["factoid", "unanswerable"]
+    refused, answered = saved["items"][-1], saved["items"][0]
+    assert refused["answer"]["abstained"] is True and refused["answer"]["citations"] == []
+    assert refused["scores"]["abstention_accuracy"] == 1.0
+    assert answered["answer"]["abstained"] is False and answered["scores"]["false_abstention_rate"] == 0.0
     assert "## Per category" in paths["md"].read_text()
 
 

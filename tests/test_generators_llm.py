@@ -4,6 +4,7 @@ and tiny real HTTP servers that misbehave on purpose."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -15,12 +16,13 @@ from conftest import EXPORTS, GACKLE
 from llm_server import MisbehavingEndpoint, openai_compatible_server, serve_handler
 
 from qa.generators import GeneratorError, get_generator
-from qa.generators.local import LocalGenerator
+from qa.generators.local import MAX_NEW_TOKENS, LocalGenerator
 from qa.generators.openai import OpenAIGenerator
 from qa.generators.prompt import ABSTAIN, MAX_PASSAGE_CHARS, build_messages
 from qa.models import default_gguf_path
 from qa.settings import Settings
 from qa.types import Passage, ScoredPassage
+from qa.verify import verify_draft
 
 ARTICLE = Path(__file__).resolve().parent.parent / "corpus" / "003_688cffc4895f96d0.txt"
 KEY_ENV = "NEWSDESK_TEST_OPENAI_KEY"  # never the real OPENAI_API_KEY
@@ -121,8 +123,12 @@ def test_local_generator_answers_from_passages(local_gen, passages):
     assert local_gen.loaded and local_gen.load_seconds is not None
     assert len(pieces) > 1  # streamed token by token, not one blob
     assert text and all(isinstance(p, str) for p in pieces)
-    assert "Gackle" in text or "Soybean" in text  # it drew on passage [1]
-    assert local_gen.last_timings.get("predicted_n", 0) <= 120
+    # It drew on passage [1]: one of its sentences is one the verifier keeps, citing [1], and says what he is
+    # (the question names him already, so his name alone shows nothing).
+    kept, _ = verify_draft(text, passages, None)
+    assert any(k.sources == [0] and re.search(r"\bchair|Soybean Association", k.claim) for k in kept), text
+    # llama.cpp reported how many tokens it generated, and the cap (MAX_NEW_TOKENS) held
+    assert 0 < local_gen.last_timings["predicted_n"] <= MAX_NEW_TOKENS
     assert elapsed < 30
 
 
@@ -210,7 +216,7 @@ def test_openai_generator_streams_from_a_real_server(llm_base_url, passages, mon
     pieces = list(gen.draft("How much did American farm exports to China fall?", passages))
     text = "".join(pieces).strip()
     assert len(pieces) > 1 and text
-    assert "53" in text or "China" in text or "export" in text.lower()
+    assert "53" in text, text  # the figure asked for (the question's own words would prove nothing)
 
 
 @pytest.mark.slow

@@ -26,11 +26,33 @@ def test_settings_from_env():
         ({"QA_CHROMA_URL": "localhost:8000"}, "http://"),
         ({"QA_GENERATOR": "openai"}, "QA_OPENAI_BASE_URL"),
         ({"QA_TOP_K": "0"}, "between 1 and 50"),
+        ({"QA_TOP_K": "51", "QA_CANDIDATES": "60"}, "between 1 and 50"),
+        ({"QA_TOP_K": "8", "QA_CANDIDATES": "5"}, "QA_CANDIDATES must be at least QA_TOP_K"),
+        ({"QA_OPENAI_TIMEOUT": "nan"}, "QA_OPENAI_TIMEOUT"),
+        ({"QA_OPENAI_TIMEOUT": "0"}, "QA_OPENAI_TIMEOUT"),
+        ({"QA_ABSTAIN_THRESHOLD": "nan"}, "QA_ABSTAIN_THRESHOLD"),
+        ({"QA_ABSTAIN_THRESHOLD": "101"}, "QA_ABSTAIN_THRESHOLD"),
+        ({"QA_THREADS": "0"}, "QA_THREADS"),
+        ({"QA_PORT": "65536"}, "QA_PORT"),
     ],
 )
 def test_bad_settings_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"QA_TOP_K": "50", "QA_CANDIDATES": "50"},
+        {"QA_TOP_K": "1", "QA_CANDIDATES": "1"},
+        {"QA_ABSTAIN_THRESHOLD": "-100", "QA_OPENAI_TIMEOUT": "86400", "QA_THREADS": "256", "QA_PORT": "0"},
+        {"QA_CHROMA_URL": "https://chroma.example:8000"},
+        {"QA_GENERATOR": "openai", "QA_OPENAI_BASE_URL": "http://127.0.0.1:8080/v1", "QA_OPENAI_MODEL": "m"},
+    ],
+)
+def test_settings_at_the_edges_of_their_ranges_are_accepted(env):
+    Settings.from_env(env)
 
 
 def test_api_key_is_read_by_name_and_not_in_repr(monkeypatch):
@@ -44,6 +66,9 @@ def test_parse_markers_one_based_and_out_of_range_dropped():
     assert parse_markers("A [1] and B [3][2] and [1, 2] and [9] and [0].", 3) == [1, 3, 2]
     assert strip_markers("TikTok has 170 million users [1].") == "TikTok has 170 million users."
     assert move_markers_before_stop("One. [1] Two. [2]") == "One [1]. Two [2]."
+    assert parse_markers("Both articles say so [2, 3].", 3) == [2, 3]  # one marker, two sources
+    assert strip_markers("Both articles say so [2, 3].") == "Both articles say so."
+    assert move_markers_before_stop("One. [1, 2] Two.") == "One [1, 2]. Two."
 
 
 def test_conflict_same_figure_different_periods():
@@ -116,3 +141,35 @@ def test_condense_leaves_a_question_that_needs_nothing_alone():
 def test_split_context_gives_the_question_and_the_borrowed_turn():
     assert split_context("Where was it held? (context: What did Li say?)") == ("Where was it held?", "What did Li say?")
     assert split_context("Where was it held?") == ("Where was it held?", "")
+
+
+def test_a_home_folder_of_no_such_user_is_a_settings_error():
+    with pytest.raises(SettingsError, match=r"QA_INDEX_DIR='~nosuchuser-qa/x': cannot expand '~' \(no such user\)"):
+        Settings.from_env({"QA_INDEX_DIR": "~nosuchuser-qa/x"})
+
+
+@pytest.mark.parametrize(
+    ("standalone", "asked", "previous"),
+    [
+        ("Where was it held? (context: What did Li Chenggang say about TikTok?)", "Where was it held?",
+         "What did Li Chenggang say about TikTok?"),
+        ("Soybeans? (context: What about (the) talks?)", "Soybeans?", "What about (the) talks?"),
+        ("What did Li Chenggang say about sanctions?", "What did Li Chenggang say about sanctions?", ""),
+        ("Who said (context: x) in the middle?", "Who said (context: x) in the middle?", ""),  # only at the end
+    ],
+)  # fmt: skip
+def test_split_context_takes_off_what_condense_appended(standalone, asked, previous):
+    assert split_context(standalone) == (asked, previous)
+
+
+def test_split_context_undoes_condense():
+    history = [
+        {"role": "user", "content": "What did Li Chenggang say about TikTok?"},
+        {"role": "assistant", "content": "Li made clear that China rejects politicizing technology."},
+    ]
+    asked, previous = split_context(condense("Where was it held?", history))
+    assert (asked, previous) == ("Where was it held?", "What did Li Chenggang say about TikTok?")
+    assert split_context(condense("Who chairs the American Soybean Association?", history)) == (
+        "Who chairs the American Soybean Association?",
+        "",
+    )

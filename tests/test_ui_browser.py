@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from conftest import require
 from ui_server import running_app, seeded_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -42,8 +43,7 @@ ZORBLAT_ID = "zorblat_harbour_draft"  # the safe name of "zorblat harbour (draft
 
 @pytest.fixture(scope="module")
 def ui_settings(tmp_path_factory, embedder):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make browser-deps)")
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium (make browser-deps)")
     return seeded_copy(tmp_path_factory.mktemp("ui_browser"), embedder)
 
 

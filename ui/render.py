@@ -14,6 +14,7 @@ import html
 import re
 from collections.abc import Callable
 
+from index.instructions import planted_instructions
 from qa.types import Article
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -315,6 +316,20 @@ def sources_panel(turns: list[dict], show_scores: bool, lookup: ArticleLookup, a
 
 # --- article viewer -------------------------------------------------------------------------------
 
+PLANTED_TITLE = "An instruction written in the article: shown as article text, never followed or used as support"
+
+
+def quoted_instructions(text: str, begin: int, stop: int, planted: list[tuple[int, int]]) -> str:
+    """``text[begin:stop]`` escaped, each planted instruction wholly inside it quoted and labelled as such."""
+    out, cursor = [], begin
+    for s, e in planted:
+        if begin <= s and e <= stop:
+            out.append(plain(text[cursor:s]))
+            out.append(f'<q class="nq-planted" title="{PLANTED_TITLE}">{plain(text[s:e])}</q>')
+            cursor = e
+    out.append(plain(text[cursor:stop]))
+    return "".join(out)
+
 
 def article_view(article: Article, start: int, end: int) -> dict:
     """The whole article as paragraphs, with [start, end) highlighted (``<mark id="nq-hit">``)."""
@@ -322,11 +337,13 @@ def article_view(article: Article, start: int, end: int) -> dict:
     start = max(0, min(int(start), len(text)))
     end = max(start, min(int(end), len(text)))
 
-    def paragraphs(segment: str) -> str:
-        return plain(segment).replace("\n", "</p><p>")
+    planted = planted_instructions(text)
 
-    hit = re.sub(r"\n+", '</mark></p><p><mark class="nq-hit-more">', plain(text[start:end]))
-    body = f'<p>{paragraphs(text[:start])}<mark id="nq-hit">{hit}</mark>{paragraphs(text[end:])}</p>'
+    def paragraphs(begin: int, stop: int) -> str:
+        return quoted_instructions(text, begin, stop, planted).replace("\n", "</p><p>")
+
+    hit = re.sub(r"\n+", '</mark></p><p><mark class="nq-hit-more">', quoted_instructions(text, start, end, planted))
+    body = f'<p>{paragraphs(0, start)}<mark id="nq-hit">{hit}</mark>{paragraphs(end, len(text))}</p>'
     body = body.replace("<p></p>", "")
     meta = [plain(article.id)]
     if article.published:

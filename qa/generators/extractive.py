@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from index.instructions import planted_instructions
 from index.keyword import tokenize
 from index.sentences import sentence_spans
 from qa.reader import Reader, Span
@@ -71,7 +72,12 @@ class ExtractiveGenerator:
             if scored.score < max(PASSAGE_FLOOR, best_passage - 10):
                 continue
             text = scored.passage.text
-            spans = [(s, e) for s, e in sentence_spans(text) if len(text[s:e]) >= 12]
+            planted = planted_instructions(text)  # an instruction to a reader or a model is never an answer
+            spans = [
+                (s, e)
+                for s, e in sentence_spans(text)
+                if len(text[s:e]) >= 12 and not any(ps < e and s < pe for ps, pe in planted)
+            ]
             for k, (s, e) in enumerate(spans):
                 candidates.append(ScoredSentence(i, s, e, text[s:e], 0.0))
                 if k + 1 < len(spans):
