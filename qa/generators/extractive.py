@@ -73,15 +73,14 @@ class ExtractiveGenerator:
                 continue
             text = scored.passage.text
             planted = planted_instructions(text)  # an instruction to a reader or a model is never an answer
-            spans = [
-                (s, e)
-                for s, e in sentence_spans(text)
-                if len(text[s:e]) >= 12 and not any(ps < e and s < pe for ps, pe in planted)
-            ]
-            for k, (s, e) in enumerate(spans):
+            sentences = sentence_spans(text)
+            usable = [len(text[s:e]) >= 12 and not any(ps < e and s < pe for ps, pe in planted) for s, e in sentences]
+            for k, (s, e) in enumerate(sentences):
+                if not usable[k]:
+                    continue
                 candidates.append(ScoredSentence(i, s, e, text[s:e], 0.0))
-                if k + 1 < len(spans):
-                    s2, e2 = spans[k + 1]
+                if k + 1 < len(sentences) and usable[k + 1]:  # a pair never spans a sentence left out
+                    s2, e2 = sentences[k + 1]
                     candidates.append(ScoredSentence(i, s, e2, text[s:e2], 0.0, (text[s:e], text[s2:e2])))
         scores = self.cross_encoder.score(question, [c.text for c in candidates])
         singles: dict[tuple[int, int], float] = {}
