@@ -108,7 +108,7 @@ MUTANTS = [
        DECISIONS),
     _m("planted instructions: never an answer sentence", "instructions kept as candidates", X,
        "and not any(ps < e and s < pe for ps, pe in planted) for s, e in sentences", "for s, e in sentences",
-       DECISIONS),
+       ("tests/test_robustness.py", "-k", "instruction_inside_an_article and extractive")),
     _m("Engine._answer_check", "any span counts as an answer", P,
        "return span is not None and span.margin >= reader.threshold", "return span is not None", DECISIONS),
     _m("Engine._answer_check", "the answer check never applied", P,
