@@ -139,7 +139,7 @@ class Reader:
     def _session(self):
         from qa.models import cpu_onnx_session
 
-        return cpu_onnx_session(self.model_dir / "model.onnx", 1 if self.threads > 1 else 1)
+        return cpu_onnx_session(self.model_dir / "model.onnx", 1)  # one thread per run; ``threads`` runs side by side
 
     @cached_property
     def _tokenizer(self):
