@@ -224,27 +224,24 @@ class Engine:
             yield self._abstention(passages, timings, common, name, notice=refusal)
             return
         reader = self.reader
-        evidence = with_short_answer(reader, reader.threshold, reader_question(asked, previous), evidence)
+        read_as = reader_question(asked, previous)
+        evidence = with_short_answer(reader, reader.threshold, read_as, evidence)
         with_span = next((e for e in evidence if e.span is not None), None)
+        lead = f"**{with_span.span.text.strip()}**: " if with_span is not None else ""
 
         draft = _Draft(mined, [], [], [])
         notice = ""
-        prefix = f"**{with_span.span.text.strip()}**: " if with_span is not None else ""
-        if name == "extractive":
-            pieces = list(self._verified_pieces(draft_from(evidence), draft, whole=True))
-            if pieces:
-                yield prefix + "".join(pieces)
-        else:
+        prefix = lead  # the extractive answer's; a model's own sentences are not led by the span
+        if name != "extractive":
+            prefix = ""
             hint = ""
             if with_span is not None and with_span.source < len(passages):
                 hint = f"{with_span.span.text.strip()} (passage [{with_span.source + 1}])"
-            checker = self._answer_check(reader_question(asked, previous))
             try:
                 generated = get_generator(self.settings, name).draft(standalone, passages, hint=hint)
-                yield from self._verified_pieces(generated, draft, answers=checker)
+                yield from self._verified_pieces(generated, draft, answers=self._answer_check(read_as))
             except GeneratorError as exc:
                 notice = f"The {name} generator failed ({exc}); showing the extractive answer instead."
-            prefix = ""
             if not draft.sentences:
                 if not notice and any(d.reason == MODEL_ABSTAINED for d in draft.dropped):
                     notice = (
@@ -253,10 +250,11 @@ class Engine:
                     )
                 if not notice:
                     notice = f"No sentence of the {name} generator's answer was supported and answered the question; showing the extractive answer."
-                prefix = f"**{with_span.span.text.strip()}**: " if with_span is not None else ""
-                pieces = list(self._verified_pieces(draft_from(evidence), draft, whole=True))
-                if pieces:
-                    yield prefix + "".join(pieces)
+                prefix = lead
+        if not draft.sentences:  # the extractive answer, or the one a model's draft falls back to
+            pieces = list(self._verified_pieces(draft_from(evidence), draft, whole=True))
+            if pieces:
+                yield prefix + "".join(pieces)
         timings["generate"] = time.perf_counter() - generated_at
         timings["total"] = time.perf_counter() - started
         if not draft.sentences:

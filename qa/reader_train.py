@@ -274,23 +274,10 @@ def quantize(fp32: Path, int8: Path) -> None:
 # ---------------------------------------------------------------------------------------------- evaluation
 
 
-def _f1(prediction: str, gold: str) -> float:
-    from collections import Counter
-
-    from qa.squad import squad_normalize
-
-    pred, ref = squad_normalize(prediction).split(), squad_normalize(gold).split()
-    common = sum((Counter(pred) & Counter(ref)).values())
-    if not common:
-        return 0.0
-    p, r = common / len(pred), common / len(ref)
-    return 2 * p * r / (p + r)
-
-
 def evaluate(reader, examples: list[ReaderExample]) -> dict:
     """EM/F1 on the held-out answerable examples (gold context given) and the margins of every example, for
     the threshold. ``reader`` is a ``qa.reader.Reader``."""
-    from qa.squad import exact_match
+    from qa.squad import exact_match, max_f1
 
     answerable, unanswerable, em, f1, spans = [], [], [], [], []
     for example in examples:
@@ -300,7 +287,7 @@ def evaluate(reader, examples: list[ReaderExample]) -> dict:
         if example.answer_start >= 0:
             prediction = "" if span is None else span.text
             em.append(exact_match(prediction, example.golds))
-            f1.append(max(_f1(prediction, g) for g in example.golds))
+            f1.append(max_f1(prediction, example.golds))
             answerable.append(margin)
         else:
             unanswerable.append(margin)
@@ -333,14 +320,6 @@ def calibrate(answerable: list[float], unanswerable: list[float], target: float)
     }
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 REFERENCE_SPANS = 60  # held-out examples whose fp32 spans ship beside the model (the int8 check in tests)
 
 
@@ -356,7 +335,7 @@ def run(
     from qa.models import embedding_model_path
     from qa.reader import Reader
     from qa.settings import PROJECT_ROOT
-    from qa.squad import SDIST, download_sdist
+    from qa.squad import SDIST, download_sdist, file_sha256
 
     began = time.perf_counter()
     data_dir = data_dir or PROJECT_ROOT / "data"
@@ -454,7 +433,7 @@ def run(
         },
         "calibration": calibration,
         "training": {**trained, "example_building_seconds": built, "total_seconds": time.perf_counter() - began},
-        "sha256": _sha256(out_dir / "model.onnx"),
+        "sha256": file_sha256(out_dir / "model.onnx"),
         "bytes": (out_dir / "model.onnx").stat().st_size,
     }  # fmt: skip
     (work_dir / "figures.json").write_text(json.dumps(figures, indent=1) + "\n")

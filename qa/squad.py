@@ -54,7 +54,7 @@ class BenchError(RuntimeError):
 # ----------------------------------------------------------------------------------------------- the data
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -115,17 +115,17 @@ def extract_member(sdist: Path, member: str, target: Path) -> Path:
 def fetch_squad(cache_dir: Path) -> Path:
     """The cached SQuAD v1.1 dev JSON, downloading and extracting it on first use."""
     target = cache_dir / JSON_NAME
-    if target.exists() and _sha256(target) == JSON_SHA256:
+    if target.exists() and file_sha256(target) == JSON_SHA256:
         return target
     sdist = cache_dir / SDIST
     if not sdist.exists():
         sdist = download_sdist(cache_dir)
-    digest = _sha256(sdist)
+    digest = file_sha256(sdist)
     if digest != SDIST_SHA256:
         raise BenchError(f"{sdist} has sha256 {digest}, expected {SDIST_SHA256}: delete it and run again")
     print(f"extracting {MEMBER} from {sdist}", file=sys.stderr)
     extract_member(sdist, MEMBER, target)
-    digest = _sha256(target)
+    digest = file_sha256(target)
     if digest != JSON_SHA256:
         target.unlink()
         raise BenchError(f"extracted {JSON_NAME} has sha256 {digest}, expected {JSON_SHA256}")
