@@ -159,10 +159,22 @@ def cmd_import(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from qa.reader_train import TrainConfig, run
     from qa.settings import Settings
 
     settings = Settings.from_env()
+    if args.name == "reranker":
+        from qa.reranker_train import RerankerConfig
+        from qa.reranker_train import run as run_reranker
+
+        overrides = {k: v for k, v in (("seed", args.seed), ("limit", args.limit), ("epochs", args.epochs),
+                                       ("questions", args.max_examples)) if v is not None}  # fmt: skip
+        if args.no_dense:
+            overrides["dense_negatives"] = False
+        out = Path(args.out) if args.out else None
+        run_reranker(RerankerConfig(**overrides), **({"out_dir": out} if out else {}), data_dir=settings.data_dir)
+        return 0
+    from qa.reader_train import TrainConfig, run
+
     overrides = {k: v for k, v in (("seed", args.seed), ("limit", args.limit), ("epochs", args.epochs),
                                    ("max_examples", args.max_examples)) if v is not None}  # fmt: skip
     if args.no_dense:
@@ -222,14 +234,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--questions", type=int, default=200, help="questions to sample (default: 200)")
     bench.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
     bench.add_argument("--generator", choices=["extractive", "local", "openai"])
+    bench.add_argument(
+        "--dataset",
+        choices=["dev", "heldout"],
+        default="dev",
+        help="dev: SQuAD v1.1 dev, the public benchmark (default); heldout: the SQuADShifts paragraphs reader training "
+        "holds out, our development set for design choices",
+    )
     bench.add_argument("--out", help="report folder (default: eval/reports)")
     bench.set_defaults(func=cmd_bench)
 
     train = sub.add_parser("train", help="train one of our own models from data in packages (see its MODEL_CARD.md)")
-    train.add_argument("name", choices=["reader"])
+    train.add_argument("name", choices=["reader", "reranker"])
     train.add_argument("--seed", type=int, help="random seed (default: the model card's)")
     train.add_argument("--epochs", type=float, help="passes over the training examples")
-    train.add_argument("--max-examples", type=int, help="train on a seeded sample of this many examples")
+    train.add_argument(
+        "--max-examples", type=int, help="train on a seeded sample of this many examples (reranker: questions)"
+    )
     train.add_argument("--limit", type=int, help="only the first N paragraphs of each source (a quick run)")
     train.add_argument("--no-dense", action="store_true", help="mine negatives with BM25 only")
     train.add_argument("--out", help="where the exported model goes (default: qa/reader_model)")

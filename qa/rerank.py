@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -24,7 +25,15 @@ class CrossEncoder:
 
     name = "cross-encoder/ms-marco-MiniLM-L-12-v2 (int8 onnx)"
 
-    def __init__(self, threads: int = 2, max_length: int = 256, batch_size: int = 1, parallel_batches: bool = True):
+    def __init__(
+        self,
+        threads: int = 2,
+        max_length: int = 256,
+        batch_size: int = 1,
+        parallel_batches: bool = True,
+        model_dir: Path | None = None,
+    ):
+        self.model_dir = model_dir or reranker_model_dir()  # a folder with model.onnx and tokenizer.json
         self.threads = threads
         self.max_length = max_length
         self.batch_size = batch_size
@@ -33,7 +42,7 @@ class CrossEncoder:
 
     @cached_property
     def _session(self):
-        return cpu_onnx_session(reranker_model_dir() / "model.onnx", 1 if self.parallel_batches else self.threads)
+        return cpu_onnx_session(self.model_dir / "model.onnx", 1 if self.parallel_batches else self.threads)
 
     @cached_property
     def _pool(self) -> ThreadPoolExecutor:
@@ -43,7 +52,7 @@ class CrossEncoder:
     def _tokenizer(self):
         from tokenizers import Tokenizer
 
-        tokenizer = Tokenizer.from_file(str(reranker_model_dir() / "tokenizer.json"))
+        tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tokenizer.enable_truncation(
             max_length=self.max_length, strategy="longest_first"
         )  # a huge question must not break it

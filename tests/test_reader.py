@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from conftest import GACKLE, ROOT
+from training_sources import tiny_sources
 
 from qa.reader import READER_DIR, Reader, encode_windows, load_tokenizer, reader_question
 
@@ -121,53 +122,10 @@ def test_answering_with_the_reader_does_not_import_torch():
 # ------------------------------------------------------------------------------------ the training command
 
 
-def _tiny_sources(folder):
-    """SQuAD-format and CoQA-format files in the shapes the bigbench archive has, small enough for CI."""
-    cities = ["Avonlea", "Brindle", "Carver", "Dunmore", "Elston", "Fairview", "Glenrock", "Harlow"]
-    people = ["Ana Ruiz", "Ben Okafor", "Chen Wei", "Dara Kim", "Eli Stone", "Fay Moss", "Gus Hale", "Ida Park"]
-    articles = []
-    for a in range(6):
-        paragraphs = []
-        for p in range(6):
-            k = (a * 6 + p) % 8
-            context = (
-                f"The {cities[k]} council met on Monday to discuss the budget. Its chair, {people[k]}, said the "
-                f"city would spend {10 + a + p} million dollars on roads. Residents asked about parks and schools."
-            )
-            qas = [
-                {"id": f"{a}-{p}-who", "question": f"Who chairs the {cities[k]} council?",
-                 "answers": [{"text": people[k], "answer_start": context.index(people[k])}]},
-                {"id": f"{a}-{p}-much", "question": f"How much will {cities[k]} spend on roads?",
-                 "answers": [{"text": f"{10 + a + p} million dollars", "answer_start": context.index(f"{10 + a + p} million")}]},
-            ]  # fmt: skip
-            paragraphs.append({"context": context, "qas": qas})
-        articles.append({"title": f"Town {a}", "paragraphs": paragraphs})
-    paths = {}
-    for name in ("new_wiki", "reddit"):
-        paths[name] = folder / f"{name}.json"
-        paths[name].write_text(json.dumps({"data": articles}), encoding="utf-8")
-    story = "Tom had a red kite. He flew it on the hill with his sister May. The kite got stuck in a tree."
-    coqa = {
-        "data": [
-            {"source": source, "id": f"s{i}", "story": story,
-             "questions": [{"input_text": "What did Tom have?", "turn_id": 1},
-                           {"input_text": "Where did he fly it?", "turn_id": 2},
-                           {"input_text": "What colour was the tree?", "turn_id": 3}],
-             "answers": [{"input_text": "a red kite", "span_start": 0, "span_end": 20, "turn_id": 1},
-                         {"input_text": "on the hill", "span_start": 21, "span_end": 70, "turn_id": 2},
-                         {"input_text": "unknown", "span_start": -1, "span_end": -1, "turn_id": 3}]}
-            for i, source in enumerate(["race", "cnn", "mctest"])
-        ]
-    }  # fmt: skip
-    paths["coqa"] = folder / "coqa.json"
-    paths["coqa"].write_text(json.dumps(coqa), encoding="utf-8")
-    return paths
-
-
 def test_training_command_runs_end_to_end_on_a_tiny_slice_and_resumes(tmp_path):
     from qa.reader_train import TrainConfig, run
 
-    sources = _tiny_sources(tmp_path)
+    sources = tiny_sources(tmp_path)
     config = TrainConfig(dense_negatives=False, max_steps=3, batch_size=16, checkpoint_every=2, max_length=128)
     out = tmp_path / "out"
     logged: list[str] = []
@@ -181,8 +139,14 @@ def test_training_command_runs_end_to_end_on_a_tiny_slice_and_resumes(tmp_path):
     assert span is not None  # an untrained head still reads: the export runs on onnxruntime
     # CoQA's reserved source never becomes an example; the second run resumes from the last checkpoint.
     logged.clear()
-    run(config, out_dir=out, data_dir=tmp_path / "data", sources=sources, log=logged.append)
+    resumed = run(config, out_dir=out, data_dir=tmp_path / "data", sources=sources, log=logged.append)
     assert any("resuming from step 3 of 3" in line for line in logged), logged
+    assert resumed["sha256"] == figures["sha256"]  # a resumed run exports the very model it resumed
+    # From scratch again (a new data folder, no checkpoint, no cached examples): the same seed gives the same bytes.
+    again = run(
+        config, out_dir=tmp_path / "again", data_dir=tmp_path / "data-again", sources=sources, log=logged.append
+    )
+    assert again["sha256"] == figures["sha256"]
 
 
 def test_reserved_sets_are_never_read_for_training(tmp_path):
@@ -190,7 +154,7 @@ def test_reserved_sets_are_never_read_for_training(tmp_path):
 
     assert not set(SOURCES.values()) & set(RESERVED)
     assert all("squaddev" not in m and "nyt" not in m for m in SOURCES.values())
-    sources = _tiny_sources(tmp_path)
+    sources = tiny_sources(tmp_path)
     examples = coqa_examples(sources["coqa"])
     assert examples and not any(e.id.startswith("s1-") for e in examples)  # s1 is the cnn story
     assert {e.kind for e in examples} == {"answer", "unknown"}
@@ -208,3 +172,34 @@ def test_a_summary_question_gets_opening_sentences_of_the_relevant_article(seed_
 def test_an_off_corpus_summary_is_refused(seed_engine):
     a = seed_engine.answer("Summarize the article about the World Cup final.")
     assert a.abstained, a.text
+
+
+def test_the_development_set_is_the_paragraphs_training_holds_out(tmp_path):
+    """qa bench squad --dataset heldout: design choices are measured on paragraphs the reader never trained on."""
+    from qa.reader_data import is_heldout
+    from qa.squad import heldout_dataset
+
+    contexts = [f"Paragraph {i}: the harbour of town {i} opened in {1800 + i}." for i in range(300)]
+    data = {
+        "data": [
+            {
+                "title": "Towns",
+                "paragraphs": [
+                    {"context": c, "qas": [{"id": f"q{i}", "question": f"When did the harbour of town {i} open?",
+                                            "answers": [{"text": str(1800 + i), "answer_start": c.index(str(1800 + i))}]}]}
+                    for i, c in enumerate(contexts)
+                ],
+            }
+        ]
+    }  # fmt: skip
+    sources = {}
+    for name in ("new_wiki", "reddit", "coqa"):
+        sources[name] = tmp_path / f"{name}.json"
+        sources[name].write_text(json.dumps(data), encoding="utf-8")
+    held = [c for c in contexts if is_heldout(c)]
+    assert 0 < len(held) < 40  # about 5 % of 300
+    paragraphs, questions, files = heldout_dataset(tmp_path, sources)
+    assert sorted(p.context for p in paragraphs) == sorted(held * 2)  # from each SQuADShifts source, never CoQA
+    assert len(questions) == len(paragraphs)
+    assert {q.paragraph_id for q in questions} == {p.id for p in paragraphs}
+    assert files == [sources["new_wiki"], sources["reddit"]]
