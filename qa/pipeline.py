@@ -17,7 +17,7 @@ from qa.citations import strip_markers
 from qa.condense import condense, split_context
 from qa.conflicts import Claim, find_conflict
 from qa.generators import GeneratorError, get_generator
-from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, draft_from, with_short_answer
+from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, best_margin, draft_from, with_short_answer
 from qa.limits import check_history
 from qa.reader import reader_question
 from qa.settings import Settings
@@ -26,6 +26,9 @@ from qa.verify import VerifiedSentence, check_sentence, draft_sentences
 
 ABSTAIN_TEXT = "The articles don't say."
 MODEL_ABSTAINED = "the model said the articles don't say"
+# Asks for an overview rather than a fact: the reader, which finds answer spans, is not asked whether one is there.
+SUMMARY_REQUEST = re.compile(r"\b(?:summari[sz]e|summary|overview|main points|gist)\b", re.I)
+READER_REFUSAL = "The closest passages are on the topic, but our reader finds no answer to the question in them."
 AUTHOR_QUESTION = re.compile(r"\bwho (?:wrote|writes|authored)\b|\bauthor\b|\bbyline\b|\bwritten by\b", re.I)
 BYLINE_LINE = re.compile(r"^\s*(By [A-Z][^\n]{2,60})$", re.M)
 EVIDENCE_PASSAGES = 6  # passages mined for answer sentences (the generator sees top_k of them)
@@ -225,7 +228,14 @@ class Engine:
             return
         reader = self.reader
         read_as = reader_question(asked, previous)
-        evidence = with_short_answer(reader, reader.threshold, read_as, evidence)
+        spans = reader.read(read_as, [e.text for e in evidence])
+        if self._reader_refuses(asked, best_margin(spans)):
+            yield ABSTAIN_TEXT
+            timings["generate"] = time.perf_counter() - generated_at
+            timings["total"] = time.perf_counter() - started
+            yield self._abstention(passages, timings, common, name, notice=READER_REFUSAL)
+            return
+        evidence = with_short_answer(reader, reader.threshold, read_as, evidence, spans)
         with_span = next((e for e in evidence if e.span is not None), None)
         lead = f"**{with_span.span.text.strip()}**: " if with_span is not None else ""
 
@@ -278,6 +288,15 @@ class Engine:
             short_answer=short_answer(with_span, mined, draft.citations) if prefix else None,
             **common,
         )
+
+    def _reader_refuses(self, asked: str, margin: float | None) -> bool:
+        """The reader finds nothing like an answer in the chosen sentences (its best margin is below
+        ``reader_abstain_margin``): on-topic sentences that do not answer. Not for questions it does not read for
+        an answer span: who wrote an article (the byline answers) and requests for a summary."""
+        setting = self.settings.reader_abstain_margin
+        if setting <= -100 or AUTHOR_QUESTION.search(asked) or SUMMARY_REQUEST.search(asked):
+            return False
+        return margin is None or margin < setting
 
     def _answer_check(self, question: str):
         """A sentence that its passage supports but in which the reader finds no answer to ``question`` does not

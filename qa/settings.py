@@ -30,6 +30,9 @@ class Settings:
     top_k: int = 4  # passages handed to the generator
     candidates: int = 20  # passages fused from dense + keyword before reranking
     abstain_threshold: float = -1.0  # best sentence's cross-encoder logit below this: the articles don't say
+    # The reader's best margin over the chosen sentences below this: they are on topic but do not answer. Chosen
+    # on eval/reuters-dev.jsonl (README, "How an answer is made"); -100 turns the check off.
+    reader_abstain_margin: float = -4.0
     data_dir: Path = PROJECT_ROOT / "data"
     host: str = "127.0.0.1"
     port: int = 7860
@@ -69,6 +72,10 @@ class Settings:
         if not -100 <= self.abstain_threshold <= 100:  # also refuses NaN, which would never abstain
             raise SettingsError(
                 f"QA_ABSTAIN_THRESHOLD must be a number between -100 and 100, not {self.abstain_threshold}"
+            )
+        if not -100 <= self.reader_abstain_margin <= 100:
+            raise SettingsError(
+                f"QA_READER_ABSTAIN_MARGIN must be a number between -100 and 100, not {self.reader_abstain_margin}"
             )
         if not 1 <= self.threads <= 256:
             raise SettingsError(f"QA_THREADS must be between 1 and 256, not {self.threads}")

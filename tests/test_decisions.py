@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from llm_server import MisbehavingEndpoint, serve_handler
 from robust_answers import answer_claims
 
 from qa.generators.extractive import ScoredSentence, with_short_answer
-from qa.pipeline import ABSTAIN_TEXT, MODEL_ABSTAINED, Engine
+from qa.pipeline import ABSTAIN_TEXT, MODEL_ABSTAINED, READER_REFUSAL, Engine
 from qa.reader import Span
 from qa.retrieve import Retrieval
 from qa.settings import Settings
@@ -68,6 +69,7 @@ class FixedRetriever:
 
     def __init__(self, passages: list[ScoredPassage]):
         self.passages = passages
+        self.keyword = SimpleNamespace(passages=passages)  # where the engine looks for an article's byline
 
     def retrieve(self, question: str, candidates: int) -> Retrieval:
         return Retrieval(self.passages, {"retrieve": 0.0, "rerank": 0.0})
@@ -125,6 +127,41 @@ def test_the_readers_threshold_decides_the_short_answer_not_the_refusal(tmp_path
     led = _engine(settings, ScriptedReader("basalt"), passages).answer(SOIL)
     assert led.short_answer is not None and led.short_answer.text == "basalt"
     assert led.text.startswith("**basalt**: ")
+
+
+class SilentReader(ScriptedReader):
+    """Finds no span anywhere (a real reader can: every span longer than its limit)."""
+
+    def read(self, question: str, texts: list[str]) -> list[Span | None]:
+        return [None for _ in texts]
+
+
+def test_on_topic_sentences_in_which_the_reader_finds_no_answer_are_refused(tmp_path):
+    settings = Settings(data_dir=tmp_path, reader_abstain_margin=-2.0)
+    passages = [_passage(LUNAR)]
+    refused = _engine(settings, ScriptedReader("nothing like this"), passages).answer(SOIL)  # best margin -3
+    assert refused.abstained and refused.notice == READER_REFUSAL and refused.closest
+    assert _engine(settings, SilentReader(), passages).answer(SOIL).abstained  # no span at all
+    kept = _engine(settings.with_(reader_abstain_margin=-3.0), ScriptedReader("nothing like this"), passages)
+    assert not kept.answer(SOIL).abstained  # a margin equal to the setting is not below it
+    answered = _engine(settings, ScriptedReader("basalt"), passages).answer(SOIL)
+    assert not answered.abstained and "basalt" in answered.text
+    off = _engine(settings.with_(reader_abstain_margin=-100.0), SilentReader(), passages).answer(SOIL)
+    assert not off.abstained  # -100 turns the check off
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Summarize what the laboratory said about the lunar soil samples.", "basalt"),
+        ("Who wrote the article about the lunar soil samples?", "Dana Okafor"),
+    ],
+)
+def test_summaries_and_authors_are_not_refused_for_want_of_an_answer_span(tmp_path, question, expected):
+    settings = Settings(data_dir=tmp_path, reader_abstain_margin=-2.0)
+    passages = [_passage(LUNAR), _passage("By Dana Okafor\nScience correspondent")]
+    a = _engine(settings, SilentReader(), passages).answer(question)
+    assert not a.abstained and expected in a.text, a
 
 
 def test_the_reader_never_reads_a_planted_instruction(tmp_path):

@@ -135,12 +135,15 @@ class ExtractiveGenerator:
         yield from draft_from(self.select(question, passages))
 
 
-def with_short_answer(reader: Reader, threshold: float, question: str, chosen: list[ScoredSentence]):
+def with_short_answer(
+    reader: Reader, threshold: float, question: str, chosen: list[ScoredSentence], spans: list | None = None
+):
     """``chosen`` with the reader's best span across the chosen sentences set on the sentence that holds it (offsets
-    into its passage), when the span's margin reaches ``threshold``; unchanged otherwise."""
+    into its passage), when the span's margin reaches ``threshold``; unchanged otherwise. ``spans``: the reader's
+    reading of ``chosen``, when the caller has it already."""
     if not chosen:
         return chosen
-    spans = reader.read(question, [c.text for c in chosen])
+    spans = reader.read(question, [c.text for c in chosen]) if spans is None else spans
     found = [(k, s) for k, s in enumerate(spans) if s is not None and s.margin >= threshold and s.text.strip()]
     if not found:
         return chosen
@@ -148,6 +151,12 @@ def with_short_answer(reader: Reader, threshold: float, question: str, chosen: l
     c = chosen[k]
     moved = Span(c.source, c.start + span.start, c.start + span.end, span.text, span.score, span.null)
     return [*chosen[:k], replace(c, span=moved), *chosen[k + 1 :]]
+
+
+def best_margin(spans: list) -> float | None:
+    """The reader's strongest margin over its spans (None: it found a span in none of the sentences)."""
+    margins = [s.margin for s in spans if s is not None and s.text.strip()]
+    return max(margins) if margins else None
 
 
 def draft_from(selection: list[ScoredSentence]) -> Iterator[str]:
