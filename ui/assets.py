@@ -249,6 +249,12 @@ a.nq-cite-closest { border-style: dashed; }
   overflow: hidden; vertical-align: bottom; }
 @keyframes nq-dots { from { width: 0; } to { width: 1.2em; } }
 .nq-pending { color: var(--body-text-color-subdued); font-style: italic; }
+/* Stages show only for answers slower than half a second. */
+.nq-pending .nq-dots, .nq-stage { opacity: 0; animation: nq-appear 0.2s ease 0.5s forwards; }
+.nq-pending .nq-dots::after { animation-delay: 0.5s; }
+@keyframes nq-appear { to { opacity: 1; } }
+.nq-draft { color: var(--body-text-color-subdued); opacity: 0.75; margin-top: 4px; }
+.nq-stage { color: var(--body-text-color-subdued); font-style: italic; font-size: 0.9em; margin-top: 4px; }
 .nq-caret { display: inline-block; width: 0.5em; height: 1em; margin-left: 2px; vertical-align: -0.1em;
   background: var(--color-accent); animation: nq-blink 1s step-end infinite; }
 @keyframes nq-blink { 50% { opacity: 0; } }
