@@ -57,10 +57,12 @@ if (first) {
     }
     return pop;
   }
-  function hidePopover() {
+  function hidePopover(restoreFocus) {
     const pop = document.getElementById('nq-popover');
+    const hadFocus = pop && !pop.hidden && pop.contains(document.activeElement);
     if (pop) pop.hidden = true;
     nq.pinned = false;
+    if ((restoreFocus || hadFocus) && nq.anchor && document.contains(nq.anchor)) nq.anchor.focus();
   }
   function showPopover(a, pinned) {
     const c = parseCite(a);
@@ -92,6 +94,16 @@ if (first) {
     pop.style.left = left + 'px';
     pop.style.top = top + 'px';
     nq.pinned = !!pinned;
+    nq.anchor = a;
+    if (pinned) {  // opened from the keyboard or a click: its buttons are the next thing to reach
+      pop.setAttribute('role', 'dialog');
+      pop.setAttribute('aria-label', 'Source ' + c.n);
+      const first = pop.querySelector('.nq-open') || pop.querySelector('.nq-pop-close');
+      if (first) first.focus({ preventScroll: true });
+    } else {
+      pop.setAttribute('role', 'tooltip');
+      pop.removeAttribute('aria-label');
+    }
   }
   function overlay() {
     let o = document.getElementById('nq-article');
@@ -111,9 +123,31 @@ if (first) {
   }
   function closeArticle() {
     const o = document.getElementById('nq-article');
-    if (o) o.hidden = true;
+    if (!o || o.hidden) return false;
+    o.hidden = true;
+    const back = nq.opener;  // focus goes back to what opened the dialog (or the marker behind a popover)
+    nq.opener = null;
+    if (back && document.contains(back) && back.offsetParent !== null) back.focus();
+    else if (nq.anchor && document.contains(nq.anchor)) nq.anchor.focus();
+    return true;
+  }
+  function focusables(container) {
+    return Array.from(container.querySelectorAll('button, a[href], [tabindex]:not([tabindex="-1"])'))
+      .filter((el) => !el.disabled && el.offsetParent !== null);
+  }
+  function trapFocus(e) {  // Tab and Shift+Tab stay inside the open dialog
+    const o = document.getElementById('nq-article');
+    if (!o || o.hidden || e.key !== 'Tab') return;
+    const items = focusables(o);
+    if (!items.length) { e.preventDefault(); return; }
+    const first = items[0], last = items[items.length - 1];
+    const inside = o.contains(document.activeElement);
+    if (e.shiftKey && (document.activeElement === first || !inside)) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (document.activeElement === last || !inside)) { e.preventDefault(); first.focus(); }
   }
   async function openArticle(btn) {
+    const inPopover = btn.closest('#nq-popover');
+    nq.opener = inPopover ? nq.anchor : btn;
     hidePopover();
     const o = overlay();
     const body = o.querySelector('.nq-dialog-body');
@@ -200,8 +234,27 @@ if (first) {
   document.addEventListener('mouseout', hoverOut);
   document.addEventListener('focusout', hoverOut);
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') { closeArticle(); hidePopover(); }
+    if (e.key === 'Escape') { if (!closeArticle()) hidePopover(true); }
+    trapFocus(e);
   });
+  // A visible count of the question's characters against its limit.
+  const countChars = () => {
+    const box = document.querySelector('#nq-question textarea');
+    if (!box) return;
+    let counter = document.getElementById('nq-count');
+    if (!counter) {
+      counter = document.createElement('div');
+      counter.id = 'nq-count';
+      counter.setAttribute('aria-live', 'polite');
+      box.closest('#nq-question').appendChild(counter);
+    }
+    const limit = Number(box.getAttribute('maxlength')) || 2000;
+    const text = box.value.length + ' / ' + limit;
+    if (counter.textContent !== text) counter.textContent = text;
+    counter.classList.toggle('nq-count-full', box.value.length >= limit);
+  };
+  document.addEventListener('input', (e) => { if (e.target.closest && e.target.closest('#nq-question')) countChars(); });
+  setInterval(countChars, 500);  // also after the server clears or refills the box
 }
 """
 
@@ -311,6 +364,8 @@ blockquote.nq-context { margin: 0 !important; padding: 6px 10px; border-left: 3p
   border: 1px solid var(--border-color-primary); border-radius: 10px;
   box-shadow: 0 12px 32px rgba(15, 23, 42, 0.22); font-size: 0.92rem; }
 #nq-popover[hidden], .nq-overlay[hidden] { display: none !important; }
+#nq-count { font-size: 0.78em; color: var(--body-text-color-subdued); text-align: right; padding: 0 12px 4px; }
+#nq-count.nq-count-full { color: #b91c1c; font-weight: 600; }
 #nq-popover .nq-pop-close { margin-left: auto; padding: 0 6px; }
 .nq-overlay { position: fixed; inset: 0; z-index: 1001; background: rgba(15, 23, 42, 0.5);
   display: flex; align-items: center; justify-content: center; }
