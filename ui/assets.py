@@ -254,7 +254,46 @@ if (first) {
     counter.classList.toggle('nq-count-full', box.value.length >= limit);
   };
   document.addEventListener('input', (e) => { if (e.target.closest && e.target.closest('#nq-question')) countChars(); });
+  // gradio names its upload area "Click to upload or drop files" while it shows other words: screen-reader users
+  // who speak what they see could not reach it (axe: label-content-name-mismatch). Name it by its text.
+  const nameUploads = () => {
+    document.querySelectorAll('#nq-upload [aria-label]').forEach((el) => {
+      const text = (el.innerText || '').replace(/\s+/g, ' ').trim();
+      if (text && el.getAttribute('aria-label') !== text) el.setAttribute('aria-label', text);
+    });
+  };
   setInterval(countChars, 500);  // also after the server clears or refills the box
+  new MutationObserver(nameUploads).observe(document.body, { childList: true, subtree: true, attributes: true,
+                                                            attributeFilter: ['aria-label'] });
+
+  // Light or dark, as the reader last chose (kept in this browser), else as the system prefers.
+  const applyTheme = (dark) => {
+    document.body.classList.toggle('dark', dark);
+    const button = document.getElementById('nq-theme');
+    if (button) {
+      button.setAttribute('aria-pressed', String(dark));
+      button.textContent = dark ? 'Light theme' : 'Dark theme';
+    }
+  };
+  const chosen = localStorage.getItem('nq-theme');
+  if (chosen) applyTheme(chosen === 'dark');
+  else applyTheme(document.body.classList.contains('dark'));
+  document.addEventListener('click', (e) => {
+    if (!(e.target instanceof Element) || !e.target.closest('#nq-theme')) return;
+    const dark = !document.body.classList.contains('dark');
+    localStorage.setItem('nq-theme', dark ? 'dark' : 'light');
+    applyTheme(dark);
+  });
+  // A phone opens at the header with the options folded below the sources; a wide screen puts the cursor in
+  // the question box without scrolling.
+  setTimeout(() => {
+    window.scrollTo(0, 0);
+    const narrow = window.matchMedia('(max-width: 700px)').matches;
+    const fold = document.querySelector('#nq-options > .label-wrap.open, #nq-options button.label-wrap.open');
+    if (narrow && fold) fold.click();
+    const box = document.querySelector('#nq-question textarea');
+    if (!narrow && box) box.focus({ preventScroll: true });
+  }, 200);
 }
 """
 
@@ -268,6 +307,16 @@ CSS = r"""
 .gradio-container { max-width: 1400px !important; }
 #nq-header { align-items: baseline; gap: 12px; margin-bottom: 2px; }
 #nq-header h1 { font-size: 1.45rem; font-weight: 700; margin: 0; letter-spacing: -0.01em; }
+#nq-theme { margin-left: 12px; font-size: 0.8rem; padding: 2px 10px; border-radius: 999px; cursor: pointer;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary); color: var(--body-text-color); }
+#nq-chat-tools { justify-content: flex-end; }
+@media (max-width: 700px) {
+  /* gradio's chat icons sit over the first message on a narrow screen: give them their own strip */
+  #nq-chat .bubble-wrap { padding-top: 40px; }
+  #nq-chat .message-row.bubble { margin-left: 8px; margin-right: 8px; }
+  .bubble.user-row, .bubble.bot-row { max-width: calc(100% - 16px) !important; }
+  #nq-header { flex-direction: column; align-items: flex-start; }
+}
 #nq-header .nq-tagline { color: var(--body-text-color-subdued); font-size: 0.95rem; }
 #nq-status { text-align: right; color: var(--body-text-color-subdued); font-size: 0.9rem; }
 #nq-status p { margin: 0; }
@@ -279,6 +328,8 @@ CSS = r"""
 .nq-rewrite { font-size: 0.88em; color: var(--body-text-color-subdued); padding-left: 8px;
   border-left: 3px solid var(--color-accent); }
 .nq-rewrite q { font-style: italic; color: var(--body-text-color); }
+/* gradio fades every chat message to opacity 0.8, which takes small text below AA contrast */
+#nq-chat .message-wrap .prose.chatbot.md { opacity: 1; }
 .nq-foot { font-size: 0.78em; color: var(--body-text-color-subdued); }
 a.cite, span.cite { display: inline-flex; align-items: center; justify-content: center; min-width: 1.35em;
   height: 1.35em; padding: 0 0.3em; margin: 0 1px; border-radius: 999px; font-size: 0.72em; font-weight: 700;
