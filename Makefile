@@ -10,7 +10,7 @@ export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 export ORT_DISABLE_TELEMETRY := 1
 
-.PHONY: setup serve test lint ingest eval bench browser-deps trace-deps train mutants
+.PHONY: setup serve test lint ingest eval bench browser-deps trace-deps axe-deps screenshots train mutants
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -38,11 +38,23 @@ browser-deps:
 trace-deps:
 	@command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
 
+# tests/test_ui_accessibility.py runs axe-core (from npm, pinned) inside the page.
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4.14.1 >/dev/null
+
+axe-deps: $(AXE)
+
+# The README's screenshots, taken by the accessibility tests.
+screenshots: setup browser-deps axe-deps
+	QA_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_ui_accessibility.py -k "light or phone"
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup browser-deps trace-deps
+test: setup browser-deps trace-deps axe-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -21,7 +21,7 @@ from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, best_m
 from qa.limits import check_history
 from qa.reader import reader_question
 from qa.settings import Settings
-from qa.types import Answer, Citation, DroppedSentence, ScoredPassage, ShortAnswer
+from qa.types import Answer, Citation, DroppedSentence, Progress, ScoredPassage, ShortAnswer
 from qa.verify import VerifiedSentence, check_sentence, draft_sentences
 
 ABSTAIN_TEXT = "The articles don't say."
@@ -190,15 +190,20 @@ class Engine:
         generator: str | None = None,
         top_k: int | None = None,
         retrievals: list | None = None,
-    ) -> Iterator[str | Answer]:
+        progress: bool = False,
+    ) -> Iterator[str | Answer | Progress]:
         """Yields the verified answer text piece by piece, then the final ``Answer``. ``retrievals``, if
-        given, receives the reranked ``Retrieval`` (the evaluation scores its ranked list)."""
+        given, receives the reranked ``Retrieval`` (the evaluation scores its ranked list). ``progress``: also
+        yield a ``Progress`` at each stage and with each piece a model writes (for the chat; a consumer that
+        stops iterating stops the work, a model's generation included)."""
         started = time.perf_counter()
         self.sync()  # another process may have changed the index
         question = clean_question(question)
         history = check_history(history)  # qa/limits.py: bounded turns and characters
         standalone = condense(question, history)
         top_k = top_k or self.settings.top_k
+        if progress:
+            yield Progress("Searching the articles")
         retrieval = self.retriever.retrieve(standalone, self.settings.candidates)
         if retrievals is not None:
             retrievals.append(retrieval)
@@ -215,6 +220,8 @@ class Engine:
         # The first top_k of the mined passages are the generator's, so [n] means the same in both.
         mined = retrieval.passages[: max(top_k, EVIDENCE_PASSAGES)]
         asked, previous = split_context(standalone)
+        if progress:
+            yield Progress(f"Reading {len(mined)} passages")
         evidence = extractive.select(asked, mined)
         if AUTHOR_QUESTION.search(asked) and mined:
             mined, evidence = self._byline_evidence(mined, evidence)
@@ -249,7 +256,11 @@ class Engine:
                 hint = f"{with_span.span.text.strip()} (passage [{with_span.source + 1}])"
             try:
                 generated = get_generator(self.settings, name).draft(standalone, passages, hint=hint)
-                yield from self._verified_pieces(generated, draft, answers=self._answer_check(read_as))
+                if progress:
+                    yield Progress(f"The {name} model is writing")
+                yield from self._verified_pieces(
+                    generated, draft, answers=self._answer_check(read_as), progress=progress
+                )
             except GeneratorError as exc:
                 notice = f"The {name} generator failed ({exc}); showing the extractive answer instead."
             if not draft.sentences:
@@ -262,6 +273,8 @@ class Engine:
                     notice = f"No sentence of the {name} generator's answer was supported and answered the question; showing the extractive answer."
                 prefix = lead
         if not draft.sentences:  # the extractive answer, or the one a model's draft falls back to
+            if progress:
+                yield Progress(f"Checking {len(evidence)} sentence{'s' if len(evidence) != 1 else ''}")
             pieces = list(self._verified_pieces(draft_from(evidence), draft, whole=True))
             if pieces:
                 yield prefix + "".join(pieces)
@@ -310,11 +323,11 @@ class Engine:
         return answers
 
     def _verified_pieces(
-        self, pieces: Iterator[str], draft: _Draft, whole: bool = False, answers=None
-    ) -> Iterator[str]:
+        self, pieces: Iterator[str], draft: _Draft, whole: bool = False, answers=None, progress: bool = False
+    ) -> Iterator[str | Progress]:
         """Verify each drafted sentence as soon as it is complete, yield the accepted ones. ``whole``: each
         piece is one sentence already (the extractive draft), so a headline without a full stop is not
-        read together with the sentence after it."""
+        read together with the sentence after it. ``progress``: also yield the unverified text so far."""
         reranker = self.retriever.reranker
         if whole:
             for piece in pieces:
@@ -324,11 +337,12 @@ class Engine:
         for piece in pieces:
             buffer += piece
             sentences = draft_sentences(buffer)
-            if len(sentences) < 2:
-                continue
-            for sentence in sentences[:-1]:
-                yield from self._check(sentence, draft, reranker, answers)
-            buffer = sentences[-1]
+            if len(sentences) >= 2:
+                for sentence in sentences[:-1]:
+                    yield from self._check(sentence, draft, reranker, answers)
+                buffer = sentences[-1]
+            if progress:  # the sentence being written, not yet checked
+                yield Progress("Writing; each sentence is checked against its passage", draft=buffer)
         for sentence in draft_sentences(buffer):
             yield from self._check(sentence, draft, reranker, answers)
 

@@ -78,6 +78,15 @@ class ShortAnswer:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A stage of answering, streamed to a user interface that asks for it (``Engine.stream(progress=True)``):
+    ``stage`` in words ("Reading 6 passages"); ``draft``: a model's unverified text so far, while it writes."""
+
+    stage: str
+    draft: str = ""
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -24,8 +25,8 @@ import gradio as gr  # noqa: E402
 import qa  # noqa: F401  (importing qa sets the offline defaults, GRADIO_ANALYTICS_ENABLED=False among them)
 from qa.limits import LIMITS, HistoryError, parse_history_json  # noqa: E402
 from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
-from qa.types import Answer  # noqa: E402
-from ui import corpus, render  # noqa: E402
+from qa.types import Answer, Progress  # noqa: E402
+from ui import conversations, corpus, export, render  # noqa: E402
 from ui.assets import CSS, JS  # noqa: E402
 from ui.exposure import Exposure, Guard, check_exposure  # noqa: E402
 
@@ -44,6 +45,19 @@ GENERATOR_LABELS = {
     "openai": "Hosted model (OpenAI-compatible)",
 }
 MAX_TOP_K = 12
+# The question box while an answer is pending (Stop instead of Ask; what is typed meanwhile is kept and asked next)
+# and after it.
+ASK_PLACEHOLDER = "Ask a question about the articles…"
+
+
+def busy_box() -> dict:
+    return gr.update(value="", submit_btn=False, stop_btn="Stop", placeholder="Answering… a question sent now waits")
+
+
+def idle_box(**value) -> dict:
+    return gr.update(submit_btn="Ask", stop_btn=False, placeholder=ASK_PLACEHOLDER, **value)
+
+
 MAX_SESSION_TURNS = 30  # turns a browser session keeps (older ones leave the chat); each holds its sources
 ARTICLE_HEADERS = ["Title", "Article id", "Passages", "Indexed", "Dateline", "Byline"]
 
@@ -128,6 +142,7 @@ class App:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._feedback_lock = threading.Lock()
+        self._export_dir = tempfile.TemporaryDirectory(prefix="nq-export-")  # removed with the App
 
     @property
     def engine(self):
@@ -155,23 +170,31 @@ class App:
 
     # --- chat --------------------------------------------------------------------------------------
     def chat(self, question: str, turns: list[dict] | None, generator: str, top_k: float, show_scores: bool):
-        """Stream one answer into the chat: (messages, turns, sources panel, question box)."""
+        """Stream one answer into the chat: (messages, turns, sources panel, question box, the question being
+        answered: what Stop puts back in the box)."""
         turns = list(turns or [])[1 - MAX_SESSION_TURNS :]  # the session keeps MAX_SESSION_TURNS, this one too
         question = (question or "").strip()
         if not question:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         pending = {"question": question, "text": ""}
-        yield render.turn_messages(turns, pending), gr.skip(), gr.skip(), ""
+        yield render.turn_messages(turns, pending), gr.skip(), gr.skip(), busy_box(), question
         try:
             options = self._options(generator, top_k)
             final: Answer | None = None
-            for item in self.engine.stream(question, history_from_turns(turns), **options):
-                if isinstance(item, Answer):
-                    final = item
-                else:
-                    pending["text"] += item
-                    yield render.turn_messages(turns, pending), gr.skip(), gr.skip(), gr.skip()
+            stream = self.engine.stream(question, history_from_turns(turns), progress=True, **options)
+            try:  # Stop closes this generator: closing the engine's stops its work (a model's generation too)
+                for item in stream:
+                    if isinstance(item, Answer):
+                        final = item
+                        continue
+                    if isinstance(item, Progress):
+                        pending["stage"], pending["draft"] = item.stage, item.draft
+                    else:
+                        pending["text"] += item
+                    yield render.turn_messages(turns, pending), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            finally:
+                stream.close()
             if final is None:
                 raise RuntimeError("the engine finished without an answer")
             turn = {"question": question, "answer": final.to_dict(), "error": ""}
@@ -180,7 +203,55 @@ class App:
             turn = {"question": question, "answer": None, "error": message}
         turns.append(turn)
         panel = render.sources_panel(turns, bool(show_scores), self.lookup, active=len(turns) - 1)
-        yield render.turn_messages(turns), turns, (panel if turn["answer"] else gr.skip()), gr.skip()
+        yield render.turn_messages(turns), turns, (panel if turn["answer"] else gr.skip()), idle_box(), ""
+
+    def stopped(self, turns: list[dict] | None, asked: str):
+        """Stop pressed: the chat as it was before the question, which goes back into the box."""
+        return render.turn_messages(list(turns or [])), idle_box(value=asked or ""), ""
+
+    # --- conversations kept by the browser (ui/conversations.py) ---------------------------------
+    def remember(self, conversation_id: str, turns: list[dict] | None, store: list | None):
+        """After an answer: the conversation saved at the top of the browser's list."""
+        conversation_id = conversation_id or conversations.new_id()
+        store = conversations.saved(store, conversation_id, list(turns or []))
+        return conversation_id, store, gr.update(choices=conversations.choices(store), value=conversation_id)
+
+    def _shown(self, found: dict | None, show_scores: bool):
+        turns = found["turns"] if found else []
+        panel = render.sources_panel(turns, bool(show_scores), self.lookup) if turns else render.EMPTY_PANEL
+        return render.turn_messages(turns), turns, panel, (found["id"] if found else "")
+
+    def restore(self, store: list | None, show_scores: bool):
+        """On page load: the browser's most recent conversation, and the list of all of them."""
+        store = conversations.cleaned(store)
+        found = store[0] if store else None
+        listed = gr.update(choices=conversations.choices(store), value=found["id"] if found else None)
+        return (*self._shown(found, show_scores), listed)
+
+    def reopen(self, conversation_id: str, store: list | None, show_scores: bool):
+        found = conversations.find(store, conversation_id or "")
+        if found is None:
+            raise gr.Error("That conversation is no longer saved in this browser.")
+        return self._shown(found, show_scores)
+
+    def forget(self, conversation_id: str, store: list | None):
+        """Delete the open conversation from the browser's list and start a new one."""
+        store = conversations.removed(store, conversation_id or "")
+        listed = gr.update(choices=conversations.choices(store), value=None)
+        return (store, listed, *self._shown(None, False))
+
+    def exports(self, conversation_id: str, turns: list[dict] | None):
+        """The open conversation as Markdown and JSON files for the two download buttons."""
+        turns = list(turns or [])
+        if not turns:
+            return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
+        name = "".join(ch for ch in (conversation_id or "conversation") if ch.isalnum())[:40] or "conversation"
+        title = conversations.title_of(turns)
+        folder = Path(self._export_dir.name)
+        markdown, body = folder / f"newsdesk-{name}.md", folder / f"newsdesk-{name}.json"
+        markdown.write_text(export.conversation_markdown(title, turns), encoding="utf-8")
+        body.write_text(export.conversation_json(title, turns), encoding="utf-8")
+        return gr.update(value=str(markdown), interactive=True), gr.update(value=str(body), interactive=True)
 
     def repanel(self, turns: list[dict] | None, show_scores: bool) -> str:
         return render.sources_panel(list(turns or []), bool(show_scores), self.lookup)
@@ -352,10 +423,26 @@ def build_app(settings: Settings) -> gr.Blocks:
 
     with gr.Blocks(title="Newsdesk QA", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         turns = gr.State([])
+        asked = gr.State("")  # the question being answered (Stop puts it back in the box)
+        conversation_id = gr.State("")
+        kept = gr.BrowserState(
+            [], storage_key="nq-conversations", secret=conversations.browser_secret(settings.data_dir)
+        )
+        with gr.Sidebar(label="Conversations", open=False, elem_id="nq-sidebar"):
+            gr.Markdown("### Conversations\nKept in this browser only.")
+            past = gr.Radio(choices=[], value=None, label="Reopen", elem_id="nq-past", show_label=True)
+            export_md = gr.DownloadButton(
+                "Export as Markdown", value=None, interactive=False, size="sm", elem_id="nq-export-md"
+            )
+            export_json = gr.DownloadButton(
+                "Export as JSON", value=None, interactive=False, size="sm", elem_id="nq-export-json"
+            )
+            forget_btn = gr.Button("Delete this conversation", variant="stop", size="sm", elem_id="nq-forget")
         with gr.Row(elem_id="nq-header"):
             gr.HTML(
                 '<h1>Newsdesk QA</h1><span class="nq-tagline">Answers from the news articles, '
-                "every sentence cited and checked against its source.</span>",
+                "every sentence cited and checked against its source.</span>"
+                '<button type="button" id="nq-theme" aria-pressed="false">Dark theme</button>',
                 elem_id="nq-title",
             )
             header_status = gr.Markdown("", elem_id="nq-status")
@@ -379,36 +466,15 @@ def build_app(settings: Settings) -> gr.Blocks:
                         with gr.Row(elem_id="nq-ask-row"):
                             question = gr.Textbox(
                                 show_label=False,
-                                placeholder="Ask a question about the articles…",
+                                placeholder=ASK_PLACEHOLDER,
                                 elem_id="nq-question",
                                 scale=8,
                                 max_length=2000,
-                                autofocus=True,
                                 submit_btn="Ask",
+                                stop_btn=False,
                             )
-                        with gr.Row(elem_id="nq-settings", equal_height=True):
-                            generator = gr.Dropdown(
-                                [(GENERATOR_LABELS[g], g) for g in choices],
-                                value=settings.generator if settings.generator in choices else "extractive",
-                                label="Generator",
-                                elem_id="nq-generator",
-                                scale=3,
-                                min_width=200,
-                                filterable=False,
-                            )
-                            top_k = gr.Slider(
-                                1,
-                                min(MAX_TOP_K, settings.candidates),
-                                value=min(settings.top_k, MAX_TOP_K, settings.candidates),
-                                step=1,
-                                label="Passages used",
-                                elem_id="nq-top-k",
-                                scale=3,
-                                min_width=200,
-                            )
-                            with gr.Column(scale=2, min_width=170, elem_id="nq-settings-side"):
-                                show_scores = gr.Checkbox(label="Show retrieval scores", elem_id="nq-scores")
-                                new_chat = gr.Button("New conversation", size="sm", elem_id="nq-new")
+                        with gr.Row(elem_id="nq-chat-tools"):
+                            new_chat = gr.Button("New conversation", size="sm", elem_id="nq-new", scale=0)
                     with gr.Column(scale=2, min_width=340):
                         sources = gr.HTML(
                             render.EMPTY_PANEL,
@@ -417,6 +483,30 @@ def build_app(settings: Settings) -> gr.Blocks:
                             server_functions=[open_article],
                             apply_default_css=True,
                         )
+                # Below the sources on a phone (the page's script folds it there); open on a wide screen.
+                with gr.Accordion("Options", open=True, elem_id="nq-options"):
+                    with gr.Row(elem_id="nq-settings", equal_height=True):
+                        generator = gr.Dropdown(
+                            [(GENERATOR_LABELS[g], g) for g in choices],
+                            value=settings.generator if settings.generator in choices else "extractive",
+                            label="Generator",
+                            elem_id="nq-generator",
+                            scale=3,
+                            min_width=200,
+                            filterable=False,
+                        )
+                        top_k = gr.Slider(
+                            1,
+                            min(MAX_TOP_K, settings.candidates),
+                            value=min(settings.top_k, MAX_TOP_K, settings.candidates),
+                            step=1,
+                            label="Passages used",
+                            elem_id="nq-top-k",
+                            scale=3,
+                            min_width=200,
+                        )
+                        with gr.Column(scale=2, min_width=170, elem_id="nq-settings-side"):
+                            show_scores = gr.Checkbox(label="Show retrieval scores", elem_id="nq-scores")
             with gr.Tab("Corpus", id="corpus"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
@@ -456,39 +546,62 @@ def build_app(settings: Settings) -> gr.Blocks:
                         confirmation = gr.Textbox(value="", visible=False)
 
         ask_inputs = [question, turns, generator, top_k, show_scores]
-        ask_outputs = [chatbot, turns, sources, question]
-        question.submit(
-            app.chat,
-            ask_inputs,
-            ask_outputs,
-            api_visibility="private",
-            concurrency_limit=2,
-            concurrency_id="ask",
-            show_progress="hidden",
+        ask_outputs = [chatbot, turns, sources, question, asked]
+        private = {"api_visibility": "private"}
+
+        def after_answer(event):
+            """The answered conversation saved in the browser, its export files ready."""
+            event.then(app.remember, [conversation_id, turns, kept], [conversation_id, kept, past], **private).then(
+                app.exports, [conversation_id, turns], [export_md, export_json], **private
+            )
+            return event
+
+        # always_last: a question sent while one is pending waits in the box and is asked next, never dropped.
+        asking = after_answer(
+            question.submit(
+                app.chat,
+                ask_inputs,
+                ask_outputs,
+                concurrency_limit=2,
+                concurrency_id="ask",
+                show_progress="hidden",
+                trigger_mode="always_last",
+                **private,
+            )
         )
 
         def pick_example(data: gr.SelectData) -> str:
             value = data.value
             return value.get("text", "") if isinstance(value, dict) else str(value)
 
-        chatbot.example_select(pick_example, None, question, api_visibility="private", queue=False).then(
-            app.chat,
-            ask_inputs,
-            ask_outputs,
-            api_visibility="private",
-            concurrency_id="ask",
-            show_progress="hidden",
+        example = chatbot.example_select(pick_example, None, question, queue=False, **private).then(
+            app.chat, ask_inputs, ask_outputs, concurrency_id="ask", show_progress="hidden", **private
+        )
+        after_answer(example)
+        question.stop(app.stopped, [turns, asked], [chatbot, question, asked], cancels=[asking, example], **private)
+        shown = [chatbot, turns, sources, conversation_id]
+        past.input(app.reopen, [past, kept, show_scores], shown, **private).then(
+            app.exports, [conversation_id, turns], [export_md, export_json], **private
+        )
+        forget_btn.click(app.forget, [conversation_id, kept], [kept, past, *shown], **private).then(
+            app.exports, [conversation_id, turns], [export_md, export_json], **private
         )
         chatbot.like(app.feedback, [turns, generator, top_k], None, api_visibility="private")
         show_scores.change(app.repanel, [turns, show_scores], sources, api_visibility="private", queue=False)
         new_chat.click(
-            lambda: ([], [], render.EMPTY_PANEL, ""),
+            lambda: ([], [], render.EMPTY_PANEL, "", "", gr.update(value=None)),
             None,
-            [chatbot, turns, sources, question],
+            [chatbot, turns, sources, question, conversation_id, past],
             api_visibility="private",
             queue=False,
-        )
-        chatbot.clear(lambda: ([], render.EMPTY_PANEL), None, [turns, sources], api_visibility="private", queue=False)
+        ).then(app.exports, [conversation_id, turns], [export_md, export_json], **private)
+        chatbot.clear(
+            lambda: ([], render.EMPTY_PANEL, "", gr.update(value=None)),
+            None,
+            [turns, sources, conversation_id, past],
+            queue=False,
+            **private,
+        ).then(app.exports, [conversation_id, turns], [export_md, export_json], **private)
 
         corpus_outputs = [corpus_status, articles, to_delete, header_status]
         files.upload(
@@ -515,12 +628,24 @@ def build_app(settings: Settings) -> gr.Blocks:
             app.rescan, None, corpus_outputs, api_visibility="private", concurrency_limit=1, concurrency_id="corpus"
         )
         demo.load(app.corpus_view, None, [articles, to_delete, header_status], api_visibility="private")
+        demo.load(app.restore, [kept, show_scores], [*shown, past], **private).then(
+            app.exports, [conversation_id, turns], [export_md, export_json], **private
+        )
 
         gr.api(app.api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
     return demo
 
 
-THEME = gr.themes.Default(primary_hue="indigo", neutral_hue="slate")
+# Darker than the theme's defaults where those fail WCAG AA contrast (axe-core, tests/test_ui_accessibility.py):
+# subdued text (slate-400 on white: 2.6:1), white on indigo-500 (4.46:1) and on red-500 (3.8:1).
+THEME = gr.themes.Default(primary_hue="indigo", neutral_hue="slate").set(
+    body_text_color_subdued="*neutral_600",
+    body_text_color_subdued_dark="*neutral_400",
+    button_primary_background_fill="*primary_600",
+    button_primary_background_fill_hover="*primary_700",
+    button_cancel_background_fill="#dc2626",
+    button_cancel_background_fill_hover="#b91c1c",
+)
 
 
 def launch_options(settings: Settings) -> dict:

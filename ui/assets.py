@@ -57,10 +57,12 @@ if (first) {
     }
     return pop;
   }
-  function hidePopover() {
+  function hidePopover(restoreFocus) {
     const pop = document.getElementById('nq-popover');
+    const hadFocus = pop && !pop.hidden && pop.contains(document.activeElement);
     if (pop) pop.hidden = true;
     nq.pinned = false;
+    if ((restoreFocus || hadFocus) && nq.anchor && document.contains(nq.anchor)) nq.anchor.focus();
   }
   function showPopover(a, pinned) {
     const c = parseCite(a);
@@ -92,6 +94,16 @@ if (first) {
     pop.style.left = left + 'px';
     pop.style.top = top + 'px';
     nq.pinned = !!pinned;
+    nq.anchor = a;
+    if (pinned) {  // opened from the keyboard or a click: its buttons are the next thing to reach
+      pop.setAttribute('role', 'dialog');
+      pop.setAttribute('aria-label', 'Source ' + c.n);
+      const first = pop.querySelector('.nq-open') || pop.querySelector('.nq-pop-close');
+      if (first) first.focus({ preventScroll: true });
+    } else {
+      pop.setAttribute('role', 'tooltip');
+      pop.removeAttribute('aria-label');
+    }
   }
   function overlay() {
     let o = document.getElementById('nq-article');
@@ -111,9 +123,31 @@ if (first) {
   }
   function closeArticle() {
     const o = document.getElementById('nq-article');
-    if (o) o.hidden = true;
+    if (!o || o.hidden) return false;
+    o.hidden = true;
+    const back = nq.opener;  // focus goes back to what opened the dialog (or the marker behind a popover)
+    nq.opener = null;
+    if (back && document.contains(back) && back.offsetParent !== null) back.focus();
+    else if (nq.anchor && document.contains(nq.anchor)) nq.anchor.focus();
+    return true;
+  }
+  function focusables(container) {
+    return Array.from(container.querySelectorAll('button, a[href], [tabindex]:not([tabindex="-1"])'))
+      .filter((el) => !el.disabled && el.offsetParent !== null);
+  }
+  function trapFocus(e) {  // Tab and Shift+Tab stay inside the open dialog
+    const o = document.getElementById('nq-article');
+    if (!o || o.hidden || e.key !== 'Tab') return;
+    const items = focusables(o);
+    if (!items.length) { e.preventDefault(); return; }
+    const first = items[0], last = items[items.length - 1];
+    const inside = o.contains(document.activeElement);
+    if (e.shiftKey && (document.activeElement === first || !inside)) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (document.activeElement === last || !inside)) { e.preventDefault(); first.focus(); }
   }
   async function openArticle(btn) {
+    const inPopover = btn.closest('#nq-popover');
+    nq.opener = inPopover ? nq.anchor : btn;
     hidePopover();
     const o = overlay();
     const body = o.querySelector('.nq-dialog-body');
@@ -200,8 +234,66 @@ if (first) {
   document.addEventListener('mouseout', hoverOut);
   document.addEventListener('focusout', hoverOut);
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') { closeArticle(); hidePopover(); }
+    if (e.key === 'Escape') { if (!closeArticle()) hidePopover(true); }
+    trapFocus(e);
   });
+  // A visible count of the question's characters against its limit.
+  const countChars = () => {
+    const box = document.querySelector('#nq-question textarea');
+    if (!box) return;
+    let counter = document.getElementById('nq-count');
+    if (!counter) {
+      counter = document.createElement('div');
+      counter.id = 'nq-count';
+      counter.setAttribute('aria-live', 'polite');
+      box.closest('#nq-question').appendChild(counter);
+    }
+    const limit = Number(box.getAttribute('maxlength')) || 2000;
+    const text = box.value.length + ' / ' + limit;
+    if (counter.textContent !== text) counter.textContent = text;
+    counter.classList.toggle('nq-count-full', box.value.length >= limit);
+  };
+  document.addEventListener('input', (e) => { if (e.target.closest && e.target.closest('#nq-question')) countChars(); });
+  // gradio names its upload area "Click to upload or drop files" while it shows other words: screen-reader users
+  // who speak what they see could not reach it (axe: label-content-name-mismatch). Name it by its text.
+  const nameUploads = () => {
+    document.querySelectorAll('#nq-upload [aria-label]').forEach((el) => {
+      const text = (el.innerText || '').replace(/\s+/g, ' ').trim();
+      if (text && el.getAttribute('aria-label') !== text) el.setAttribute('aria-label', text);
+    });
+  };
+  setInterval(countChars, 500);  // also after the server clears or refills the box
+  new MutationObserver(nameUploads).observe(document.body, { childList: true, subtree: true, attributes: true,
+                                                            attributeFilter: ['aria-label'] });
+
+  // Light or dark, as the reader last chose (kept in this browser), else as the system prefers.
+  const applyTheme = (dark) => {
+    document.body.classList.toggle('dark', dark);
+    const button = document.getElementById('nq-theme');
+    if (button) {
+      button.setAttribute('aria-pressed', String(dark));
+      button.textContent = dark ? 'Light theme' : 'Dark theme';
+    }
+  };
+  const chosen = localStorage.getItem('nq-theme');
+  if (chosen) applyTheme(chosen === 'dark');
+  else applyTheme(document.body.classList.contains('dark'));
+  document.addEventListener('click', (e) => {
+    if (!(e.target instanceof Element) || !e.target.closest('#nq-theme')) return;
+    const dark = !document.body.classList.contains('dark');
+    localStorage.setItem('nq-theme', dark ? 'dark' : 'light');
+    applyTheme(dark);
+  });
+  // A phone opens at the header with the options folded below the sources; a wide screen puts the cursor in
+  // the question box without scrolling.
+  setTimeout(() => {
+    window.scrollTo(0, 0);
+    const narrow = window.matchMedia('(max-width: 700px)').matches;
+    const fold = document.querySelector('#nq-options > .label-wrap.open, #nq-options button.label-wrap.open');
+    if (narrow && fold) fold.click();
+    const box = document.querySelector('#nq-question textarea');
+    if (!narrow && box) box.focus({ preventScroll: true });
+  }, 200);
 }
 """
 
@@ -215,6 +307,16 @@ CSS = r"""
 .gradio-container { max-width: 1400px !important; }
 #nq-header { align-items: baseline; gap: 12px; margin-bottom: 2px; }
 #nq-header h1 { font-size: 1.45rem; font-weight: 700; margin: 0; letter-spacing: -0.01em; }
+#nq-theme { margin-left: 12px; font-size: 0.8rem; padding: 2px 10px; border-radius: 999px; cursor: pointer;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary); color: var(--body-text-color); }
+#nq-chat-tools { justify-content: flex-end; }
+@media (max-width: 700px) {
+  /* gradio's chat icons sit over the first message on a narrow screen: give them their own strip */
+  #nq-chat .bubble-wrap { padding-top: 40px; }
+  #nq-chat .message-row.bubble { margin-left: 8px; margin-right: 8px; }
+  .bubble.user-row, .bubble.bot-row { max-width: calc(100% - 16px) !important; }
+  #nq-header { flex-direction: column; align-items: flex-start; }
+}
 #nq-header .nq-tagline { color: var(--body-text-color-subdued); font-size: 0.95rem; }
 #nq-status { text-align: right; color: var(--body-text-color-subdued); font-size: 0.9rem; }
 #nq-status p { margin: 0; }
@@ -226,6 +328,8 @@ CSS = r"""
 .nq-rewrite { font-size: 0.88em; color: var(--body-text-color-subdued); padding-left: 8px;
   border-left: 3px solid var(--color-accent); }
 .nq-rewrite q { font-style: italic; color: var(--body-text-color); }
+/* gradio fades every chat message to opacity 0.8, which takes small text below AA contrast */
+#nq-chat .message-wrap .prose.chatbot.md { opacity: 1; }
 .nq-foot { font-size: 0.78em; color: var(--body-text-color-subdued); }
 a.cite, span.cite { display: inline-flex; align-items: center; justify-content: center; min-width: 1.35em;
   height: 1.35em; padding: 0 0.3em; margin: 0 1px; border-radius: 999px; font-size: 0.72em; font-weight: 700;
@@ -249,6 +353,12 @@ a.nq-cite-closest { border-style: dashed; }
   overflow: hidden; vertical-align: bottom; }
 @keyframes nq-dots { from { width: 0; } to { width: 1.2em; } }
 .nq-pending { color: var(--body-text-color-subdued); font-style: italic; }
+/* Stages show only for answers slower than half a second. */
+.nq-pending .nq-dots, .nq-stage { opacity: 0; animation: nq-appear 0.2s ease 0.5s forwards; }
+.nq-pending .nq-dots::after { animation-delay: 0.5s; }
+@keyframes nq-appear { to { opacity: 1; } }
+.nq-draft { color: var(--body-text-color-subdued); opacity: 0.75; margin-top: 4px; }
+.nq-stage { color: var(--body-text-color-subdued); font-style: italic; font-size: 0.9em; margin-top: 4px; }
 .nq-caret { display: inline-block; width: 0.5em; height: 1em; margin-left: 2px; vertical-align: -0.1em;
   background: var(--color-accent); animation: nq-blink 1s step-end infinite; }
 @keyframes nq-blink { 50% { opacity: 0; } }
@@ -305,6 +415,8 @@ blockquote.nq-context { margin: 0 !important; padding: 6px 10px; border-left: 3p
   border: 1px solid var(--border-color-primary); border-radius: 10px;
   box-shadow: 0 12px 32px rgba(15, 23, 42, 0.22); font-size: 0.92rem; }
 #nq-popover[hidden], .nq-overlay[hidden] { display: none !important; }
+#nq-count { font-size: 0.78em; color: var(--body-text-color-subdued); text-align: right; padding: 0 12px 4px; }
+#nq-count.nq-count-full { color: #b91c1c; font-weight: 600; }
 #nq-popover .nq-pop-close { margin-left: auto; padding: 0 6px; }
 .nq-overlay { position: fixed; inset: 0; z-index: 1001; background: rgba(15, 23, 42, 0.5);
   display: flex; align-items: center; justify-content: center; }

@@ -61,8 +61,20 @@ def user_message(question: str) -> str:
     return f'<div class="nq-user">{_lines(esc(question))}</div>'
 
 
-def pending_message() -> str:
-    return '<div class="nq-answer nq-pending"><span class="nq-dots">Searching the articles</span></div>'
+def pending_message(stage: str = "Searching the articles") -> str:
+    """The bubble while nothing is verified yet; the stage shows only after half a second (CSS), so a fast
+    answer does not flash through its stages."""
+    return f'<div class="nq-answer nq-pending" role="status"><span class="nq-dots">{esc(stage)}</span></div>'
+
+
+def draft_message(stage: str, draft: str, verified: str) -> str:
+    """A model's answer while it writes: the verified sentences, then its unverified text greyed out."""
+    body = streaming_message(verified) if verified else ""
+    return (
+        f'<div class="nq-answer nq-drafting">{body}'
+        f'<div class="nq-draft" aria-hidden="true">{_lines(esc(draft[-1200:]))}</div>'
+        f'<div class="nq-stage" role="status">{esc(stage)}</div></div>'
+    )
 
 
 _SHORT = re.compile(r"^\*\*(.+?)\*\*: ", re.S)
@@ -160,8 +172,14 @@ def turn_messages(turns: list[dict], pending: dict | None = None) -> list[dict]:
         messages.append({"role": "assistant", "content": content})
     if pending is not None:
         messages.append({"role": "user", "content": user_message(pending["question"])})
-        text = pending.get("text", "")
-        messages.append({"role": "assistant", "content": streaming_message(text) if text else pending_message()})
+        text, stage, draft = pending.get("text", ""), pending.get("stage", ""), pending.get("draft", "")
+        if draft:
+            content = draft_message(stage, draft, text)
+        elif text:
+            content = streaming_message(text)
+        else:
+            content = pending_message(stage or "Searching the articles")
+        messages.append({"role": "assistant", "content": content})
     return messages
 
 
