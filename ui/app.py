@@ -27,6 +27,7 @@ from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui import corpus, render  # noqa: E402
 from ui.assets import CSS, JS  # noqa: E402
+from ui.bodylimit import BodyLimit, BodyLimits  # noqa: E402
 from ui.exposure import Exposure, Guard, check_exposure  # noqa: E402
 
 log = logging.getLogger("ui.app")
@@ -520,16 +521,26 @@ def build_app(settings: Settings) -> gr.Blocks:
     return demo
 
 
+# A request body: one upload batch of files together, plus room for the multipart framing of each file.
+BODY_LIMITS = BodyLimits(
+    max_bytes=corpus.MAX_BATCH_BYTES + 4096 * corpus.MAX_UPLOAD_FILES, max_files=corpus.MAX_UPLOAD_FILES
+)
 THEME = gr.themes.Default(primary_hue="indigo", neutral_hue="slate")
 
 
 def launch_options(settings: Settings) -> dict:
-    """``Blocks.launch`` keyword arguments: safe defaults plus our theme, CSS and upload limit, and the
-    Host check and login throttle in front of gradio (ui/exposure.py)."""
+    """``Blocks.launch`` keyword arguments: safe defaults plus our theme, CSS and upload limit, and in front of
+    gradio the Host check and login throttle (ui/exposure.py), then the bounds on request bodies: bytes per
+    upload batch and files per upload (ui/bodylimit.py)."""
     from starlette.middleware import Middleware
 
     return {
-        "app_kwargs": {"middleware": [Middleware(Guard, exposure=Exposure.for_settings(settings))]},
+        "app_kwargs": {
+            "middleware": [
+                Middleware(Guard, exposure=Exposure.for_settings(settings)),
+                Middleware(BodyLimit, limits=BODY_LIMITS),
+            ]
+        },
         "server_name": settings.host,
         "server_port": settings.port,
         "share": False,
