@@ -23,6 +23,7 @@ from pathlib import Path
 import gradio as gr  # noqa: E402
 
 import qa  # noqa: F401  (importing qa sets the offline defaults, GRADIO_ANALYTICS_ENABLED=False among them)
+from index.store import StoreError  # noqa: E402
 from qa.limits import LIMITS, HistoryError, parse_history_json  # noqa: E402
 from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
 from qa.types import Answer  # noqa: E402
@@ -98,18 +99,21 @@ def friendly_error(exc: BaseException) -> str:
     from qa.generators import GeneratorError
     from qa.models import ModelMissingError
     from qa.pipeline import QuestionError
+    from qa.redact import redact
 
     if isinstance(exc, (QuestionError, HistoryError)):
         return f"That question can't be answered as asked: {exc}."
     if isinstance(exc, StoreError):
         log.warning("article index unavailable: %s", exc)  # the operator's version: folders, library errors
         return f"The article index isn't available: {exc.public}."
+    if isinstance(exc, (GeneratorError, ModelMissingError, ArticleError, SettingsError)):
+        log.warning("%s: %s", type(exc).__name__, exc)  # the full text; the user's is redacted
     if isinstance(exc, GeneratorError):
-        return f"The answer generator failed: {exc}. Try the extractive generator in the settings."
+        return f"The answer generator failed: {redact(str(exc))}. Try the extractive generator in the settings."
     if isinstance(exc, ModelMissingError):
-        return f"A model file is missing: {exc}."
+        return f"A model file is missing: {redact(str(exc))}."
     if isinstance(exc, (ArticleError, SettingsError)):
-        return str(exc)
+        return redact(str(exc))
     log.exception("unexpected error while answering")
     return f"Something went wrong while answering ({type(exc).__name__}). The details are in the server log."
 
@@ -257,7 +261,8 @@ class App:
         try:
             rows = corpus.list_articles(self.settings)
         except StoreError as exc:
-            return [], gr.update(choices=[], value=[]), f"No index yet ({exc})."
+            log.warning("corpus list: %s", exc)
+            return [], gr.update(choices=[], value=[]), f"No articles to show: {render.md(exc.public)}."
         table = [[r.title, r.article_id, r.passages, r.indexed, r.published, r.byline] for r in rows]
         choices = [(f"{r.article_id} — {r.title[:70]}", r.article_id) for r in rows]
         passages = sum(r.passages for r in rows)
@@ -276,8 +281,11 @@ class App:
             yield f"⏳ {render.md(self.ingest.status(job))}", gr.skip(), gr.skip(), gr.skip()
         try:
             lines = report_lines(future.result())
+        except StoreError as exc:  # e.g. a read-only index: checked before any file was changed
+            log.warning("corpus change refused: %s", exc)
+            lines = [f"⚠ Nothing was changed: {render.md(exc.public)}."]
         except Exception as exc:
-            lines = [f"⚠ {friendly_error(exc)}"]
+            lines = [f"⚠ {render.md(friendly_error(exc))}"]
         yield self._after_change(lines)
 
     def upload(self, files: list[str] | None, replace: bool = False):
