@@ -2,8 +2,8 @@
 
 Chroma 1.5.9 writes to its folder even to answer a question (opening and querying a copy of the seed index
 changed ``chroma.sqlite3`` and the vector segment's ``length.bin``), and has no read-only mode. So when the
-``chroma`` folder cannot be written, ``readable_copy`` copies it into a temporary folder (about 20 kB per
-passage; the seed index is 1 MB) and the store reads that. The copy is reused while the source is unchanged
+``chroma`` folder cannot be written, ``readable_copy`` copies it into a temporary folder (the seed index, 53
+passages, is 0.9 MB) and the store reads that. The copy is reused while the source is unchanged
 (same files, sizes and modification times) and removed when the process exits.
 """
 

@@ -127,6 +127,8 @@ def test_a_really_read_only_index_answers_and_refuses_ingest(tmp_path, embedder)
                 timeout=300,
             )
 
+        unreadable = [str(d) for d in [ROOT, *ROOT.parents] if drop and not d.stat().st_mode & 0o001]
+        assert not unreadable, f"the unprivileged user cannot reach the source tree through {unreadable}"
         asked = qa("ask", "--json", TIKTOK)
         assert asked.returncode == 0, asked.stderr
         assert "170 million" in json.loads(asked.stdout)["text"]
