@@ -138,13 +138,18 @@ def table(outcomes: list[Outcome]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="", help="mutants whose protection, file or name contains this text")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="mutants whose protection, file or name contains this text (or one of several, split by |)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once, each in its own copy")
     parser.add_argument("--list", action="store_true", help="list the mutants and check their edits apply")
     parser.add_argument("--markdown", default="", help="also write the table to this file")
     args = parser.parse_args(argv)
 
-    chosen = [m for m in MUTANTS if args.only.lower() in f"{m.protection} {m.file} {m.name}".lower()]
+    wanted = [w.strip().lower() for w in args.only.split("|")]
+    chosen = [m for m in MUTANTS if any(w in f"{m.protection} {m.file} {m.name}".lower() for w in wanted)]
     for m in chosen:  # every edit must apply to the working tree as it is, before anything runs
         mutated((ROOT / m.file).read_text(encoding="utf-8"), m)
     if args.list:
@@ -155,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
+        Path(tmp).chmod(0o755)  # the read-only index test runs qa from the copy as an unprivileged user
         copies = [copy_tree(ROOT, Path(tmp) / f"copy{i}") for i in range(max(1, args.jobs))]
         broken = baseline(copies, chosen)
         if broken:

@@ -27,6 +27,15 @@ UPLOADS = ("tests/test_ui_api.py", "-m", "not slow")
 INGEST = ("tests/test_ingest_rules.py",)
 SETTINGS = ("tests/test_settings_citations.py", "tests/test_fuzz.py")
 CI_SKIPS = ("tests/test_ci_skips.py",)
+# issue 20: one index shared by processes, bounded inputs, nothing replaced by surprise, exposure, honest errors
+BODY = ("tests/test_body_limits.py",)
+QUEUE = ("tests/test_ingest_queue.py",)
+HONEST = ("tests/test_honest_errors.py",)
+LIMITS = ("tests/test_limits.py",)
+SURPRISE = ("tests/test_uploads.py",)
+EXPOSURE = ("tests/test_exposure.py",)
+SHARED = ("tests/test_shared_index.py",)
+OFFLINE = ("tests/test_offline.py", "-k", "qa_ask")
 
 
 def _m(protection: str, name: str, file: str, original: str, replacement: str, tests: tuple[str, ...]) -> Mutant:
@@ -176,6 +185,79 @@ MUTANTS = [
        SETTINGS),
     _m("settings validation", "'~nosuchuser' a traceback", S,
        "except RuntimeError:", "except ZeroDivisionError:", SETTINGS),
+    # --- issue 20: bounds on what a client sends ----------------------------------------------------------------
+    _m("bounds: bytes per upload batch", "a declared Content-Length not checked", "ui/bodylimit.py",
+       "            if size > self.limits.max_bytes:", "            if False:", BODY),
+    _m("bounds: bytes per upload batch", "a streamed body not counted", "ui/bodylimit.py",
+       'if state["received"] > self.limits.max_bytes:', "if False:", BODY),
+    _m("bounds: files per upload", "multipart parts not counted", "ui/bodylimit.py",
+       "elif counter is not None and counter.feed(chunk) > self.limits.max_files:", "elif False:", BODY),
+    _m("bounds: bytes and files per upload", "the middleware not mounted", "ui/app.py",
+       "                Middleware(BodyLimit, limits=BODY_LIMITS),\n", "", BODY),
+    _m("bounds: bytes per file", "gradio's max_file_size unset", "ui/app.py",
+       '"max_file_size": corpus.MAX_UPLOAD_BYTES,', '"max_file_size": None,', BODY),
+    _m("bounds: files and bytes per batch (handler)", "too many files accepted", U,
+       "if count > MAX_UPLOAD_FILES:", "if False:", LIMITS),
+    _m("bounds: files and bytes per batch (handler)", "too many bytes accepted", U,
+       "if total_bytes > MAX_BATCH_BYTES:", "if False:", LIMITS),
+    _m("bounds: passages per article", "a long upload accepted", U, "        if too_long:", "        if False:",
+       LIMITS),
+    _m("bounds: passages per article", "a long article ingested", G, "            if refusal:",
+       "            if False:", LIMITS),
+    _m("bounds: history", "any number of turns", "qa/limits.py", "if len(history) > limits.turns:", "if False:",
+       LIMITS),
+    _m("bounds: history", "turns of any length", "qa/limits.py", "if len(content) > limit:", "if False:", LIMITS),
+    _m("bounds: history", "any total length", "qa/limits.py", "if total > limits.total_chars:", "if False:",
+       LIMITS),
+    _m("bounds: history", "a system role accepted", "qa/limits.py", "if role not in ROLES:", "if False:", LIMITS),
+    _m("bounds: history file", "a folder read as a file", "qa/limits.py", "if path.is_dir():", "if False:",
+       LIMITS),
+    _m("bounds: session state", "the chat keeps every turn", "ui/app.py",
+       "turns = list(turns or [])[1 - MAX_SESSION_TURNS :]", "turns = list(turns or [])", LIMITS),
+    _m("bounds: session history", "every kept turn sent as history", "ui/app.py",
+       "    history = history[-(LIMITS.turns - LIMITS.turns % 2) :]\n", "", LIMITS),
+    _m("ingestion queue: one at a time", "three workers", "ui/ingest_queue.py", "max_workers=1,", "max_workers=3,",
+       QUEUE),
+    _m("ingestion queue: in the background", "the change run inline", "ui/ingest_queue.py",
+       "        return job, self._executor.submit(run)",
+       "        done: Future = Future()\n        done.set_result(run())\n        return job, done", QUEUE),
+    # --- issue 20: nothing replaced by surprise -------------------------------------------------------------
+    _m("uploads: no surprise replacement", "a same-name article replaced", U, "if same_name and not replace:",
+       "if False:", SURPRISE),
+    _m("uploads: no surprise replacement", "a same-text article replaced", U,
+       "if twin and twin.casefold() != new_id.casefold() and not replace:", "if False:", SURPRISE),
+    _m("uploads: no surprise replacement", "names of one batch collide", U, "while candidate.casefold() in taken:",
+       "while False:", SURPRISE),
+    _m("deletes: explicit confirmation", "no confirmation needed", "ui/app.py",
+       "if confirmation != delete_phrase(ids):", "if False:", SURPRISE),
+    _m("rendering: Markdown", "titles in the corpus status not neutralised", "ui/render.py",
+       "    return str(text).translate(_MARKDOWN_ENTITIES)", "    return str(text)", SURPRISE),
+    # --- issue 20: exposure, shared index, offline ------------------------------------------------------------
+    _m("exposure: loopback without auth", "any host served without a password", "ui/exposure.py",
+       "if is_loopback(settings.host) or settings.auth:", "if True:", EXPOSURE),
+    _m("exposure: Host header", "any Host accepted", "ui/exposure.py",
+       "if host not in self.exposure.allowed_hosts:", "if False:", EXPOSURE),
+    _m("exposure: sign-in throttle", "unlimited sign-in attempts", "ui/exposure.py",
+       "if not self._allow_login(client):", "if False:", EXPOSURE),
+    _m("shared index: generation", "another process's ingestion not noticed", P,
+       "if self._retriever is None or read_generation(self.settings.index_dir) == self._generation:",
+       "if self._retriever is None or self._generation is not None:", SHARED),
+    _m("offline: onnxruntime telemetry", "ORT_DISABLE_TELEMETRY not set", "qa/__init__.py",
+       '    ("ORT_DISABLE_TELEMETRY", "1"),\n', "", OFFLINE),
+    # --- issue 20: honest errors ----------------------------------------------------------------------------
+    _m("honest errors: read-only index", "no copy to answer from", "index/store.py",
+       "        return COPIES.readable_copy(path)", '        raise OSError("no copy")', HONEST),
+    _m("honest errors: read-only index", "a delete goes ahead", U,
+       "        check_writable(settings)  # a read-only index: nothing is deleted", "        pass", HONEST),
+    _m("honest errors: failed upload", "its files left behind", U, "                    if not stored.replaced:",
+       "                    if False:", HONEST),
+    _m("honest errors: redaction", "a generator's error shown whole in the notice", P,
+       "({redact(str(exc))})", "({exc})", HONEST),
+    _m("honest errors: redaction", "a generator's error shown whole in the chat", "ui/app.py",
+       'return f"The answer generator failed: {redact(str(exc))}.', 'return f"The answer generator failed: {exc}.',
+       HONEST),
+    _m("honest errors: generator fix", "no fix in the notice", P, "                    + generator_fix(name)",
+       '                    + ""', HONEST),
     # --- CI ---------------------------------------------------------------------------------------------------
     _m("CI: a missing component fails", "skips allowed in CI", "tests/conftest.py",
        'CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")', "CI = False", CI_SKIPS),

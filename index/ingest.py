@@ -4,6 +4,7 @@ removed ones deleted. One ingestion at a time per index folder (a file lock seri
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import os
@@ -15,7 +16,7 @@ from index.embed import Embedder, passage_text_for_embedding
 from index.generation import bump_generation
 from index.load import ArticleError, Skipped, corpus_files, load_article
 from index.split import SPLITTER_VERSION, passage_limit_error, split_article
-from index.store import PassageStore, StoreError, now
+from index.store import READ_ONLY_PUBLIC, PassageStore, StoreError, now
 from qa.settings import Settings
 from qa.types import Article, Passage
 
@@ -71,9 +72,13 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
         handle = open(folder / "ingest.lock", "a+")  # noqa: SIM115
     except OSError as exc:
+        read_only = exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
         raise StoreError(
-            f"cannot write to the index folder {folder}: {exc.strerror}",
-            "the article index folder is not writable; the operator can make it writable",
+            f"the index folder {folder} is read-only ({exc.strerror}), so articles cannot be added or deleted: make "
+            "it writable, or copy it and point QA_INDEX_DIR at the copy"
+            if read_only
+            else f"cannot write to the index folder {folder}: {exc.strerror}",
+            READ_ONLY_PUBLIC if read_only else "the article index folder cannot be written; the server log says why",
         ) from None
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -30,6 +30,12 @@ _CACHED = ("article_id", "content_hash", "n_passages", "indexed_at", "title", "s
 _DEFAULTS = {"n_passages": 0, "indexed_at": 0.0}
 
 
+READ_ONLY_PUBLIC = (
+    "the article index is read-only, so articles cannot be added or deleted here (questions are still answered); "
+    "the operator can make its folder writable"
+)
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or used; the message says what to do (for the operator: it may name
     folders and the library's error). ``public`` says it without those, for the chat's users."""
@@ -108,12 +114,7 @@ def chroma_client(settings: Settings, create: bool, fresh: bool = False):
             "there is no article index yet: add articles in the Corpus tab, or run `qa ingest`",
         )
     if path.exists() and not os.access(path, os.W_OK):
-        raise StoreError(
-            f"the index folder {path} is read-only, and Chroma writes to it even to answer a question: make it "
-            "writable, or copy it and point QA_INDEX_DIR at the copy",
-            "the article index is read-only, and it has to be writable even to answer questions; the operator "
-            "can make its folder writable",
-        )
+        path = _read_only(path, create)
     if fresh:
         _forget_embedded_system(path)
     try:
@@ -122,6 +123,42 @@ def chroma_client(settings: Settings, create: bool, fresh: bool = False):
     except Exception as exc:
         raise StoreError(
             f"cannot open the index at {path}: {exc}", "the article index cannot be opened; the server log says why"
+        ) from None
+
+
+def check_writable(settings: Settings) -> None:
+    """StoreError when an ingestion could not write the embedded index (its folder or Chroma's is read-only),
+    checked before anything is changed, so a refused upload or delete leaves the corpus folder as it was."""
+    if settings.chroma_url:
+        return
+    for folder in (Path(settings.index_dir), Path(settings.index_dir) / "chroma"):
+        if folder.exists() and not os.access(folder, os.W_OK):
+            raise StoreError(
+                f"the index folder {folder} is read-only, so articles cannot be added or deleted: make it writable, "
+                "or copy it and point QA_INDEX_DIR at the copy",
+                READ_ONLY_PUBLIC,
+            )
+
+
+def _read_only(path: Path, create: bool) -> Path:
+    """The folder Chroma opens for a read-only ``path``: a private copy to answer from (index/readonly.py), or
+    StoreError when it is to be written (an ingestion) or cannot be copied."""
+    from index.readonly import COPIES, TooLargeToCopy
+
+    fix = "make it writable, or copy it and point QA_INDEX_DIR at the copy"
+    if create:
+        raise StoreError(
+            f"the index folder {path} is read-only, so articles cannot be added or deleted: {fix}",
+            READ_ONLY_PUBLIC,
+        )
+    try:
+        return COPIES.readable_copy(path)
+    except (OSError, TooLargeToCopy) as exc:
+        raise StoreError(
+            f"the index folder {path} is read-only, and Chroma writes to it even to answer a question; a copy to "
+            f"answer from could not be made ({exc}): {fix}",
+            "the article index is read-only and too large to answer from a copy; the operator can make its folder "
+            "writable",
         ) from None
 
 

@@ -6,6 +6,7 @@ two entry points (the CLI, the UI, the Python API and the evaluation all call th
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -16,13 +17,16 @@ from qa.abstain import missing_answer_type
 from qa.citations import strip_markers
 from qa.condense import condense, split_context
 from qa.conflicts import Claim, find_conflict
-from qa.generators import GeneratorError, get_generator
+from qa.generators import GeneratorError, generator_fix, get_generator
 from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, best_margin, draft_from, with_short_answer
 from qa.limits import check_history
 from qa.reader import reader_question
+from qa.redact import redact
 from qa.settings import Settings
 from qa.types import Answer, Citation, DroppedSentence, Progress, ScoredPassage, ShortAnswer
 from qa.verify import VerifiedSentence, check_sentence, draft_sentences
+
+log = logging.getLogger("qa.pipeline")
 
 ABSTAIN_TEXT = "The articles don't say."
 MODEL_ABSTAINED = "the model said the articles don't say"
@@ -262,7 +266,11 @@ class Engine:
                     generated, draft, answers=self._answer_check(read_as), progress=progress
                 )
             except GeneratorError as exc:
-                notice = f"The {name} generator failed ({exc}); showing the extractive answer instead."
+                log.warning("the %s generator failed: %s", name, exc)  # the full text; the notice is redacted
+                notice = (
+                    f"The {name} generator failed ({redact(str(exc))}); showing the extractive answer instead. "
+                    + generator_fix(name)
+                )
             if not draft.sentences:
                 if not notice and any(d.reason == MODEL_ABSTAINED for d in draft.dropped):
                     notice = (

@@ -125,7 +125,7 @@ def test_an_upload_batch_over_the_file_or_byte_limit_is_refused_whole(fresh_sett
         path = tmp_path / f"story{i}.txt"
         path.write_text(f"Story {i}\n\nA short story number {i}, told in one sentence.\n")
         many.append(str(path))
-    status = app.upload(many)[0]
+    status = list(app.upload(many))[-1][0]
     assert f"over the limit of {corpus.MAX_UPLOAD_FILES} per upload" in status
     assert not list(fresh_settings.corpus_dir.iterdir())
     assert not any(p.exists() for p in map(__import__("pathlib").Path, many))  # temporary copies removed
@@ -135,7 +135,7 @@ def test_an_upload_batch_over_the_file_or_byte_limit_is_refused_whole(fresh_sett
         path = tmp_path / f"big{i}.txt"
         path.write_text(("A sentence about the news. " * 70_000)[:1_900_000])
         big.append(str(path))
-    status = app.upload(big)[0]
+    status = list(app.upload(big))[-1][0]
     assert "over the limit of 10,000,000 per upload" in status
     assert not list(fresh_settings.corpus_dir.iterdir())
 

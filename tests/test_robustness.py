@@ -527,7 +527,7 @@ def test_the_upload_handler_refuses_oversized_and_disguised_files(fresh_settings
         (uploads / name).write_bytes(data)
         paths.append(str(uploads / name))
     before = _tree(tmp_path)
-    status, *_ = App(fresh_settings).upload(paths, progress=lambda *a, **k: None)
+    status, *_ = list(App(fresh_settings).upload(paths))[-1]
     for name, reason in [
         ("big.txt", "2 MB limit"),
         ("photo.html", "NUL"),
@@ -635,7 +635,7 @@ def test_an_unwritable_index_folder_is_a_clear_store_error_from_ingest_and_the_c
     index_dir, restore = _unwritable_index_dir(tmp_path)
     settings = fresh_settings.with_(index_dir=index_dir)
     try:
-        with pytest.raises(StoreError, match="cannot write to the index folder") as info:
+        with pytest.raises(StoreError, match="cannot write to the index folder|is read-only") as info:
             ingest(settings, embedder)
         assert str(index_dir) in str(info.value)
         cli = subprocess.run(
@@ -646,7 +646,8 @@ def test_an_unwritable_index_folder_is_a_clear_store_error_from_ingest_and_the_c
             timeout=300,
         )
         assert cli.returncode == 2, cli.stderr
-        assert "qa ingest: cannot write to the index folder" in cli.stderr and str(index_dir) in cli.stderr
+        assert re.search("qa ingest: (cannot write to the index folder|the index folder .* is read-only)", cli.stderr)
+        assert str(index_dir) in cli.stderr
         assert "Traceback" not in cli.stderr and cli.stdout == ""
     finally:
         if restore is not None:

@@ -326,10 +326,6 @@ def test_the_article_viewer_shows_a_planted_instruction_quoted_and_labelled():
 # --- handlers called directly: the checks a browser cannot bypass ---------------------------------
 
 
-def _no_progress(*args, **kwargs) -> None:
-    pass
-
-
 @pytest.mark.parametrize("top_k", [-1, 21, 51, 1000])
 def test_top_k_outside_its_range_is_refused_with_the_range(fresh_settings, top_k):
     import gradio as gr
@@ -364,9 +360,9 @@ def test_opening_a_deleted_article_says_it_is_gone(fresh_settings):
 def test_delete_without_confirmation_deletes_nothing(fresh_settings):
     root = Path(fresh_settings.corpus_dir)
     (root / "harbour.txt").write_text("Harbour opens\n\nThe harbour opened on Tuesday.\n", encoding="utf-8")
-    status, *_ = App(fresh_settings).delete(["harbour"], False, progress=_no_progress)
+    status, *_ = list(App(fresh_settings).delete(["harbour"], False))[-1]
     assert status.startswith("Nothing deleted")
     assert (root / "harbour.txt").exists()
-    status, *_ = App(fresh_settings).delete([], True, progress=_no_progress)
+    status, *_ = list(App(fresh_settings).delete([], True))[-1]
     assert status == "Select the articles to delete first."
     assert (root / "harbour.txt").exists()

@@ -30,7 +30,8 @@ def _files(tmp_path: Path, **named: str) -> list[str]:
 
 
 def _upload(app: App, tmp_path: Path, replace: bool = False, **named: str) -> str:
-    return app.upload(_files(tmp_path, **named), replace, progress=lambda *a, **k: None)[0]
+    *_, last = app.upload(_files(tmp_path, **named), replace)  # follows the change to its end
+    return last[0]
 
 
 def _rendered(markdown: str) -> str:
@@ -77,10 +78,10 @@ def test_delete_needs_the_explicit_confirmation(fresh_settings, tmp_path):
     root = Path(fresh_settings.corpus_dir)
     _upload(app, tmp_path, **{"harbour.txt": HARBOUR, "bridge.txt": BRIDGE})
     for confirmation in ("", True, "yes", delete_phrase(["harbour", "bridge"])):
-        status = app.delete(["harbour"], confirmation, progress=lambda *a, **k: None)[0]
+        status = list(app.delete(["harbour"], confirmation))[-1][0]
         assert status.startswith("Nothing deleted") and "delete harbour" in status
     assert sorted(p.name for p in root.iterdir()) == ["bridge.txt", "harbour.txt"]
-    status = app.delete(["harbour"], delete_phrase(["harbour"]), progress=lambda *a, **k: None)[0]
+    status = list(app.delete(["harbour"], delete_phrase(["harbour"])))[-1][0]
     assert "Deleted **harbour**" in status and [p.name for p in root.iterdir()] == ["bridge.txt"]
 
 

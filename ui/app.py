@@ -17,18 +17,22 @@ import logging
 import tempfile
 import threading
 import time
+from concurrent.futures import wait
 from datetime import UTC, datetime
 from pathlib import Path
 
 import gradio as gr  # noqa: E402
 
 import qa  # noqa: F401  (importing qa sets the offline defaults, GRADIO_ANALYTICS_ENABLED=False among them)
+from index.store import StoreError  # noqa: E402
 from qa.limits import LIMITS, HistoryError, parse_history_json  # noqa: E402
 from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
 from qa.types import Answer, Progress  # noqa: E402
 from ui import conversations, corpus, export, render  # noqa: E402
 from ui.assets import CSS, JS  # noqa: E402
+from ui.bodylimit import BodyLimit, BodyLimits  # noqa: E402
 from ui.exposure import Exposure, Guard, check_exposure  # noqa: E402
+from ui.ingest_queue import IngestQueue  # noqa: E402
 
 log = logging.getLogger("ui.app")
 
@@ -45,6 +49,7 @@ GENERATOR_LABELS = {
     "openai": "Hosted model (OpenAI-compatible)",
 }
 MAX_TOP_K = 12
+FOLLOW_INTERVAL = 0.5  # seconds between status updates while a corpus change waits or runs
 # The question box while an answer is pending (Stop instead of Ask; what is typed meanwhile is kept and asked next)
 # and after it.
 ASK_PLACEHOLDER = "Ask a question about the articles…"
@@ -108,18 +113,21 @@ def friendly_error(exc: BaseException) -> str:
     from qa.generators import GeneratorError
     from qa.models import ModelMissingError
     from qa.pipeline import QuestionError
+    from qa.redact import redact
 
     if isinstance(exc, (QuestionError, HistoryError)):
         return f"That question can't be answered as asked: {exc}."
     if isinstance(exc, StoreError):
         log.warning("article index unavailable: %s", exc)  # the operator's version: folders, library errors
         return f"The article index isn't available: {exc.public}."
+    if isinstance(exc, (GeneratorError, ModelMissingError, ArticleError, SettingsError)):
+        log.warning("%s: %s", type(exc).__name__, exc)  # the full text; the user's is redacted
     if isinstance(exc, GeneratorError):
-        return f"The answer generator failed: {exc}. Try the extractive generator in the settings."
+        return f"The answer generator failed: {redact(str(exc))}. Try the extractive generator in the settings."
     if isinstance(exc, ModelMissingError):
-        return f"A model file is missing: {exc}."
+        return f"A model file is missing: {redact(str(exc))}."
     if isinstance(exc, (ArticleError, SettingsError)):
-        return str(exc)
+        return redact(str(exc))
     log.exception("unexpected error while answering")
     return f"Something went wrong while answering ({type(exc).__name__}). The details are in the server log."
 
@@ -139,8 +147,9 @@ def _size(path: str) -> int:
 class App:
     """The handlers behind the Blocks, bound to one Settings (the same object the CLI builds)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, ingest: IngestQueue | None = None):
         self.settings = settings
+        self.ingest = ingest or IngestQueue()  # corpus changes, one at a time, behind the answers
         self._feedback_lock = threading.Lock()
         self._export_dir = tempfile.TemporaryDirectory(prefix="nq-export-")  # removed with the App
 
@@ -323,35 +332,47 @@ class App:
         try:
             rows = corpus.list_articles(self.settings)
         except StoreError as exc:
-            return [], gr.update(choices=[], value=[]), f"No index yet ({exc})."
+            log.warning("corpus list: %s", exc)
+            return [], gr.update(choices=[], value=[]), f"No articles to show: {render.md(exc.public)}."
         table = [[r.title, r.article_id, r.passages, r.indexed, r.published, r.byline] for r in rows]
         choices = [(f"{r.article_id} — {r.title[:70]}", r.article_id) for r in rows]
         passages = sum(r.passages for r in rows)
         status = f"**{len(rows)}** article{'s' if len(rows) != 1 else ''} · **{passages}** passages indexed"
         return table, gr.update(choices=choices, value=[]), status
 
-    def _progress(self, progress: gr.Progress):
-        def update(done: int, total: int, what: str) -> None:
-            progress((done, total), desc=f"Embedding {what}", unit=what)
-
-        return update
-
     def _after_change(self, lines: list[str]):
         table, choices, status = self.corpus_view()
         return "\n".join(lines), table, choices, status
 
-    def upload(self, files: list[str] | None, replace: bool = False, progress=gr.Progress()):  # noqa: B008
-        """Check, store and ingest uploaded files; (status, table, delete choices, header, file box). An article
-        with the same name or text is replaced only when ``replace`` is set."""
+    def _follow(self, label: str, work, report_lines):
+        """Queue ``work(progress)`` in the ingestion queue and follow it: yields the corpus outputs with a status
+        line while it waits and runs, then with ``report_lines(result)`` (or the error) when it is done."""
+        job, future = self.ingest.submit(label, work)
+        while not wait([future], timeout=FOLLOW_INTERVAL).done:
+            yield f"⏳ {render.md(self.ingest.status(job))}", gr.skip(), gr.skip(), gr.skip()
+        try:
+            lines = report_lines(future.result())
+        except StoreError as exc:  # e.g. a read-only index: checked before any file was changed
+            log.warning("corpus change refused: %s", exc)
+            lines = [f"⚠ Nothing was changed: {render.md(exc.public)}."]
+        except Exception as exc:
+            lines = [f"⚠ {render.md(friendly_error(exc))}"]
+        yield self._after_change(lines)
+
+    def upload(self, files: list[str] | None, replace: bool = False):
+        """Check the uploaded files, then store and ingest them in the ingestion queue, following it; yields
+        (status, table, delete choices, header, file box). An article with the same name or text is replaced only
+        when ``replace`` is set."""
         if not files:
-            return (*self._after_change(["Choose .txt, .md or .html files to add."]), None)
-        progress(0, desc="Checking the files")
+            yield (*self._after_change(["Choose .txt, .md or .html files to add."]), None)
+            return
         items, lines = [], []
         refusal = corpus.batch_error(len(files), sum(_size(path) for path in files))
         if refusal:
             for path in files:
                 Path(path).unlink(missing_ok=True)  # gradio's temporary copies
-            return (*self._after_change([f"⚠ Nothing was added: {render.md(refusal)}."]), None)
+            yield (*self._after_change([f"⚠ Nothing was added: {render.md(refusal)}."]), None)
+            return
         for path in files:
             path = Path(path)
             name = path.name
@@ -365,52 +386,56 @@ class App:
                 lines.append(f"- ✗ **{render.md(name)}**: cannot read the upload ({render.md(exc.strerror)})")
             finally:
                 path.unlink(missing_ok=True)  # gradio's temporary copy; the corpus keeps its own
-        try:
-            report = corpus.upload(self.settings, items, self._progress(progress), replace=bool(replace))
-        except Exception as exc:
-            lines.insert(0, f"⚠ {friendly_error(exc)}")
-            return (*self._after_change(lines), None)
-        for stored in report.stored:
-            verb = "Replaced" if stored.replaced else "Added"
-            renamed = (
-                f" (renamed: another file of this upload is {render.md(stored.renamed_from)})" if stored.renamed else ""
-            )
-            lines.append(
-                f"- ✓ {verb} **{render.md(stored.article_id)}** ({render.md(stored.name)}){renamed}: "
-                f"{render.md(stored.title)}"
-            )
-        for name, reason in report.refused:
-            lines.append(f"- ✗ **{render.md(name)}** refused: {render.md(reason)}")
-        if report.ingest_summary:
-            lines.append(f"\nIndex updated: {render.md(report.ingest_summary)}")
-        return (*self._after_change(lines), None)
 
-    def delete(self, ids: list[str] | None, confirmation: str = "", progress=gr.Progress()):  # noqa: B008
-        """Delete the selected articles; ``confirmation`` must be ``delete_phrase(ids)`` (the browser sends it
-        after asking; an API caller has to send it too)."""
+        def report_lines(report: corpus.ChangeReport) -> list[str]:
+            shown = list(lines)
+            for stored in report.stored:
+                verb = "Replaced" if stored.replaced else "Added"
+                renamed = (
+                    f" (renamed: another file of this upload is {render.md(stored.renamed_from)})"
+                    if stored.renamed
+                    else ""
+                )
+                shown.append(
+                    f"- ✓ {verb} **{render.md(stored.article_id)}** ({render.md(stored.name)}){renamed}: "
+                    f"{render.md(stored.title)}"
+                )
+            for name, reason in report.refused:
+                shown.append(f"- ✗ **{render.md(name)}** refused: {render.md(reason)}")
+            if report.ingest_summary:
+                shown.append(f"\nIndex updated: {render.md(report.ingest_summary)}")
+            return shown
+
+        label = f"upload of {len(files)} file{'s' if len(files) != 1 else ''}"
+        work = lambda progress: corpus.upload(self.settings, items, progress, replace=bool(replace))  # noqa: E731
+        for outputs in self._follow(label, work, report_lines):
+            yield (*outputs, None)  # the file box empties at once
+
+    def delete(self, ids: list[str] | None, confirmation: str = ""):
+        """Delete the selected articles (in the ingestion queue, followed); ``confirmation`` must be
+        ``delete_phrase(ids)`` (the browser sends it after asking; an API caller has to send it too)."""
         ids = [i for i in (ids or []) if isinstance(i, str)]
         if not ids:
-            return self._after_change(["Select the articles to delete first."])
+            yield self._after_change(["Select the articles to delete first."])
+            return
         if confirmation != delete_phrase(ids):
-            return self._after_change([f"Nothing deleted: the confirmation must be “{render.md(delete_phrase(ids))}”."])
-        progress(0, desc="Deleting")
-        try:
-            report = corpus.delete(self.settings, ids, self._progress(progress))
-        except Exception as exc:
-            return self._after_change([f"⚠ {friendly_error(exc)}"])
-        lines = [f"- ✓ Deleted **{render.md(i)}**" for i in report.deleted]
-        missing = sorted(set(ids) - set(report.deleted))
-        lines += [f"- {render.md(i)}: no file in the corpus folder; its passages were removed" for i in missing]
-        lines.append(f"\nIndex updated: {render.md(report.ingest_summary)}")
-        return self._after_change(lines)
+            yield self._after_change([f"Nothing deleted: the confirmation must be “{render.md(delete_phrase(ids))}”."])
+            return
 
-    def rescan(self, progress=gr.Progress()):  # noqa: B008
-        progress(0, desc="Scanning the corpus folder")
-        try:
-            report = corpus.rescan(self.settings, self._progress(progress))
-        except Exception as exc:
-            return self._after_change([f"⚠ {friendly_error(exc)}"])
-        return self._after_change([f"Index updated: {render.md(report.ingest_summary)}"])
+        def report_lines(report: corpus.ChangeReport) -> list[str]:
+            lines = [f"- ✓ Deleted **{render.md(i)}**" for i in report.deleted]
+            missing = sorted(set(ids) - set(report.deleted))
+            lines += [f"- {render.md(i)}: no file in the corpus folder; its passages were removed" for i in missing]
+            lines.append(f"\nIndex updated: {render.md(report.ingest_summary)}")
+            return lines
+
+        label = f"deletion of {len(ids)} article{'s' if len(ids) != 1 else ''}"
+        yield from self._follow(label, lambda progress: corpus.delete(self.settings, ids, progress), report_lines)
+
+    def rescan(self):
+        work = lambda progress: corpus.rescan(self.settings, progress)  # noqa: E731
+        report_lines = lambda report: [f"Index updated: {render.md(report.ingest_summary)}"]  # noqa: E731
+        yield from self._follow("re-scan of the corpus folder", work, report_lines)
 
 
 def build_app(settings: Settings) -> gr.Blocks:
@@ -609,23 +634,30 @@ def build_app(settings: Settings) -> gr.Blocks:
             [files, replace_existing],
             [*corpus_outputs, files],
             api_visibility="private",
-            concurrency_limit=1,
+            concurrency_limit=4,  # each one only follows its change in the ingestion queue
             concurrency_id="corpus",
-            show_progress="full",
+            show_progress="minimal",
         )
         delete_btn.click(
             app.delete,
             [to_delete, confirmation],
             corpus_outputs,
             api_visibility="private",
-            concurrency_limit=1,
+            concurrency_limit=4,
             concurrency_id="corpus",
+            show_progress="minimal",
             js="(ids, _) => [ids, (ids && ids.length && window.confirm("
             "'Delete ' + ids.length + ' article(s) from the corpus folder and the index?')) ? "
             "'delete ' + ids.join(', ') : '']",
         )
         rescan_btn.click(
-            app.rescan, None, corpus_outputs, api_visibility="private", concurrency_limit=1, concurrency_id="corpus"
+            app.rescan,
+            None,
+            corpus_outputs,
+            api_visibility="private",
+            concurrency_limit=4,
+            concurrency_id="corpus",
+            show_progress="minimal",
         )
         demo.load(app.corpus_view, None, [articles, to_delete, header_status], api_visibility="private")
         demo.load(app.restore, [kept, show_scores], [*shown, past], **private).then(
@@ -636,6 +668,10 @@ def build_app(settings: Settings) -> gr.Blocks:
     return demo
 
 
+# A request body: one upload batch of files together, plus room for the multipart framing of each file.
+BODY_LIMITS = BodyLimits(
+    max_bytes=corpus.MAX_BATCH_BYTES + 4096 * corpus.MAX_UPLOAD_FILES, max_files=corpus.MAX_UPLOAD_FILES
+)
 # Darker than the theme's defaults where those fail WCAG AA contrast (axe-core, tests/test_ui_accessibility.py):
 # subdued text (slate-400 on white: 2.6:1), white on indigo-500 (4.46:1) and on red-500 (3.8:1).
 THEME = gr.themes.Default(primary_hue="indigo", neutral_hue="slate").set(
@@ -649,12 +685,18 @@ THEME = gr.themes.Default(primary_hue="indigo", neutral_hue="slate").set(
 
 
 def launch_options(settings: Settings) -> dict:
-    """``Blocks.launch`` keyword arguments: safe defaults plus our theme, CSS and upload limit, and the
-    Host check and login throttle in front of gradio (ui/exposure.py)."""
+    """``Blocks.launch`` keyword arguments: safe defaults plus our theme, CSS and upload limit, and in front of
+    gradio the Host check and login throttle (ui/exposure.py), then the bounds on request bodies: bytes per
+    upload batch and files per upload (ui/bodylimit.py)."""
     from starlette.middleware import Middleware
 
     return {
-        "app_kwargs": {"middleware": [Middleware(Guard, exposure=Exposure.for_settings(settings))]},
+        "app_kwargs": {
+            "middleware": [
+                Middleware(Guard, exposure=Exposure.for_settings(settings)),
+                Middleware(BodyLimit, limits=BODY_LIMITS),
+            ]
+        },
         "server_name": settings.host,
         "server_port": settings.port,
         "share": False,

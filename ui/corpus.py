@@ -18,6 +18,7 @@ from pathlib import Path
 
 from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
 from index.split import passage_limit_error, split_article
+from index.store import check_writable
 from qa.settings import Settings
 from qa.types import Article
 
@@ -261,6 +262,7 @@ def upload(
         report.refused.extend((Path(re.split(r"[/\\]", name)[-1]).name, refusal) for name, _ in files)
         return report
     with _CORPUS_LOCK:
+        check_writable(settings)  # a read-only index: refused before any file is written
         taken: set[str] = set()
         known = indexed_hashes(settings)
         for original, data in files:
@@ -269,13 +271,20 @@ def upload(
             except UploadError as exc:
                 report.refused.append((Path(re.split(r"[/\\]", original)[-1]).name, str(exc)))
         if report.stored:
-            report.ingest_summary = reindex(settings, progress)
+            try:
+                report.ingest_summary = reindex(settings, progress)
+            except Exception:
+                for stored in report.stored:  # no file stays in the corpus folder that the index does not hold
+                    if not stored.replaced:
+                        (Path(settings.corpus_dir) / stored.name).unlink(missing_ok=True)
+                raise
     return report
 
 
 def delete(settings: Settings, ids: list[str], progress: ProgressFn | None = None) -> ChangeReport:
     report = ChangeReport()
     with _CORPUS_LOCK:
+        check_writable(settings)  # a read-only index: nothing is deleted
         report.deleted = delete_files(settings, ids)
         report.ingest_summary = reindex(settings, progress)
     return report
@@ -283,6 +292,7 @@ def delete(settings: Settings, ids: list[str], progress: ProgressFn | None = Non
 
 def rescan(settings: Settings, progress: ProgressFn | None = None) -> ChangeReport:
     with _CORPUS_LOCK:
+        check_writable(settings)
         return ChangeReport(ingest_summary=reindex(settings, progress))
 
 

@@ -20,6 +20,20 @@ class GeneratorError(RuntimeError):
     """A generator could not produce a draft (model missing, endpoint down, timeout, garbage)."""
 
 
+FIXES = {
+    "local": "To fix it, the operator can point QA_MODEL_PATH at a working .gguf model file (or leave it empty for "
+    "the bundled one); meanwhile choose the extractive generator.",
+    "openai": "To fix it, the operator can check that the server at QA_OPENAI_BASE_URL is running and that "
+    "QA_OPENAI_MODEL and the key in the variable named by QA_OPENAI_API_KEY_ENV are right; meanwhile choose the "
+    "extractive generator.",
+}
+
+
+def generator_fix(name: str) -> str:
+    """What to do when the generator ``name`` fails (one or two sentences)."""
+    return FIXES.get(name, "Choose the extractive generator.")
+
+
 class Generator(Protocol):
     name: str
 

@@ -1,0 +1,93 @@
+"""Uploads, deletes and re-scans run in one background queue, one change at a time and in order, and questions are
+answered while a large upload is being embedded."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from ui_server import seeded_copy
+
+from ui.app import App
+from ui.corpus import list_articles
+from ui.ingest_queue import IngestQueue
+
+TIKTOK = "How many American users does TikTok have?"
+
+
+def test_changes_run_one_at_a_time_in_the_order_they_were_submitted():
+    queue = IngestQueue()
+    spans: list[tuple[int, float, float]] = []
+
+    def work(number: int):
+        def run(progress):
+            started = time.perf_counter()
+            progress(1, 2, "passages")
+            time.sleep(0.15)
+            spans.append((number, started, time.perf_counter()))
+            return number
+
+        return run
+
+    jobs = [queue.submit(f"upload {n}", work(n)) for n in range(1, 5)]
+    assert [job.number for job, _ in jobs] == [1, 2, 3, 4]
+    assert queue.ahead_of(jobs[3][0]) == 3
+    assert queue.status(jobs[3][0]) == "Waiting: 3 changes to the corpus before this upload 4."
+    assert queue.status().startswith("Indexing the upload 1") and "3 more waiting" in queue.status()
+    assert [future.result(timeout=10) for _, future in jobs] == [1, 2, 3, 4]
+    assert [number for number, _, _ in spans] == [1, 2, 3, 4]
+    for (_, _, ended), (_, started, _) in zip(spans, spans[1:], strict=False):
+        assert started >= ended  # never two at once
+    assert queue.status() == "The index is up to date; no change is waiting."
+    queue.shutdown()
+
+
+def test_a_failed_change_does_not_stop_the_queue():
+    queue = IngestQueue()
+
+    def fail(progress):
+        raise OSError("disk full")
+
+    _, failed = queue.submit("upload 1", fail)
+    _, fine = queue.submit("upload 2", lambda progress: "done")
+    assert isinstance(failed.exception(timeout=10), OSError) and fine.result(timeout=10) == "done"
+    queue.shutdown()
+
+
+def _long_article(paragraphs: int, title: str = "Council meets") -> str:
+    line = (
+        "The council met again on Tuesday and discussed the harbour budget, the ferry timetable, the school "
+        "roof, the new library opening hours and the price of the parking permits near the old fish market."
+    )  # over 150 characters: one passage per paragraph
+    return f"{title}\n\n" + "\n\n".join(f"{line} Item {i}." for i in range(paragraphs)) + "\n"
+
+
+@pytest.mark.slow
+def test_a_question_is_answered_while_a_large_upload_is_embedded(tmp_path, embedder):
+    settings = seeded_copy(tmp_path, embedder)
+    app = App(settings)
+    assert app.api_ask(TIKTOK)["citations"]  # models loaded before the upload starts
+    uploads = [tmp_path / f"council{i}.txt" for i in range(5)]  # 5 x 450 passages
+    for i, path in enumerate(uploads):
+        path.write_text(_long_article(450, f"Council meets, part {i}"))
+    statuses: list[str] = []
+    follower = threading.Thread(target=lambda: statuses.extend(out[0] for out in app.upload([str(p) for p in uploads])))
+    uploaded = time.perf_counter()
+    follower.start()
+    deadline = time.monotonic() + 120
+    while "embedded" not in app.ingest.status() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "Indexing the upload of 5 files" in app.ingest.status()
+
+    started = time.perf_counter()
+    answer = app.api_ask(TIKTOK)
+    seconds = time.perf_counter() - started
+    still_embedding = "embedded" in app.ingest.status()
+    follower.join(300)
+    assert "170 million" in answer["text"] and answer["citations"]
+    assert still_embedding, f"the upload was finished before the answer ({seconds:.1f} s)"
+    assert any("Indexing the upload of 5 files" in s for s in statuses)  # the status line the user sees
+    assert statuses[-1].count("Added **council") == 5 and "Index updated" in statuses[-1]
+    assert {f"council{i}" for i in range(5)} <= {row.article_id for row in list_articles(settings)}
+    print(f"answered in {seconds:.1f} s while the upload was embedded ({time.perf_counter() - uploaded:.0f} s)")
