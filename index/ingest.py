@@ -56,6 +56,8 @@ def content_hash(article: Article, embed_model: str) -> str:
         article.title,
         article.published,
         article.byline,
+        article.date or "",
+        article.site,
         article.text,
     ):
         digest.update(part.encode("utf-8"))

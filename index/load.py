@@ -1,4 +1,5 @@
-"""Loading articles from the corpus folder: .txt, .md and .html, each reduced to plain article text."""
+"""Loading articles from the corpus folder: .txt, .md and .html/.htm (through trafilatura, index/webpage.py),
+each reduced to plain article text."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.webpage import WebPage, extract_web_page
 from qa.types import Article
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -76,22 +78,25 @@ def decode_article_bytes(data: bytes) -> str:
 def load_article(path: Path, corpus_dir: Path) -> Article:
     raw = read_text(path)
     suffix = path.suffix.lower()
-    html_title = ""
+    page = WebPage("")
     if suffix in (".html", ".htm"):
-        html_title, raw = html_to_text(raw)
+        page = extract_web_page(raw)
+        raw = page.text
     elif suffix in (".md", ".markdown"):
         raw = markdown_to_text(raw)
     text = clean_text(raw)
     if not text:
         raise ArticleError("no article text left after removing markup and page furniture")
-    title = html_title or derive_title(text)
+    byline = find_byline(text) or (f"By {page.author}" if page.author else "")
     return Article(
         id=article_id(path, corpus_dir),
-        title=title,
+        title=page.title or derive_title(text),
         text=text,
         source=str(path),
         published=find_dateline(text),
-        byline=find_byline(text),
+        byline=byline,
+        date=page.date,
+        site=page.site,
     )
 
 
@@ -161,42 +166,3 @@ def markdown_to_text(raw: str) -> str:
     text = re.sub(r"^\s{0,3}(>|[-*+]\s)\s*", "", text, flags=re.MULTILINE)
     text = re.sub(r"^\s*([-*_]\s*){3,}$", "", text, flags=re.MULTILINE)  # rules
     return text
-
-
-_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "td", "dt", "dd")
-_NON_CONTENT = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "iframe",
-    "svg",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-)
-
-
-def html_to_text(raw: str) -> tuple[str, str]:
-    """(title, text) of an HTML page: scripts, styles and navigation dropped, one block per paragraph."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-    for tag in soup(list(_NON_CONTENT)):
-        tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    heading = root.find("h1")
-    title = " ".join((heading or soup.title or soup).get_text(" ").split()) if (heading or soup.title) else ""
-    blocks = []
-    for element in root.find_all(_BLOCKS):
-        if element.find_parent(_BLOCKS):  # nested block: its parent already holds its text
-            continue
-        words = " ".join(element.get_text(" ").split())
-        if words:
-            blocks.append(words)
-    if not blocks:
-        blocks = [" ".join(root.get_text(" ").split())]
-    body = "\n\n".join(b for b in blocks if b)
-    return title, body

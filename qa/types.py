@@ -15,6 +15,8 @@ class Article:
     source: str  # file path it was loaded from
     published: str = ""  # dateline or date, when the article gives one
     byline: str = ""
+    date: str | None = None  # publication date, ISO YYYY-MM-DD, when one is found (never the indexing time)
+    site: str = ""  # the site a web page came from
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,74 @@ def test_sentence_spans_news_abbreviations():
 def test_all_caps_wire_headline_is_the_title(tmp_path):
     (tmp_path / "wire.txt").write_text("U.K. MONEY MARKET DEFICIT FORECAST AT 250 MLN STG\nThe Bank of England said.\n")
     assert load_article(tmp_path / "wire.txt", tmp_path).title == "U.K. MONEY MARKET DEFICIT FORECAST AT 250 MLN STG"
+
+
+NEWS_PAGE = """<!doctype html>
+<html lang="en"><head>
+<meta charset="utf-8">
+<title>Harbour bridge reopens after repairs | The Coastal Herald</title>
+<meta property="og:site_name" content="The Coastal Herald">
+<meta name="author" content="Maria Lopez">
+<meta property="article:published_time" content="2025-10-14T08:30:00Z">
+<script>window.tracker = "SCRIPTLEAK";</script>
+</head><body>
+<header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a>
+<a href="/subscribe">Subscribe now NAVLEAK</a></nav></header>
+<div class="ad advertisement">ADLEAK: Buy the new Zephyr phone today, 20% off!</div>
+<main><article>
+<h1>Harbour bridge reopens after two years of repairs</h1>
+<p class="byline">By <span class="author">Maria Lopez</span> ·
+<time datetime="2025-10-14T08:30:00Z">Oct. 14, 2025</time></p>
+<p>The Harbour Bridge reopened to traffic on Tuesday morning after two years of repairs that cost the city
+48 million dollars, officials said.</p>
+<p>Mayor Daniel Okafor cut a ribbon at the northern end of the bridge at 7 a.m. and the first buses crossed
+shortly afterwards.</p>
+<p>Engineers replaced 1,200 steel cables and resurfaced the deck, which carries about 60,000 vehicles a day.</p>
+<p>"This bridge is the spine of our city," Okafor said. "It is back, and it is stronger than before."</p>
+</article></main>
+<aside class="related"><h3>Related stories</h3><ul><li><a href="/a">Tunnel closes RELATEDLEAK</a></li></ul></aside>
+<section id="comments" class="comments"><h3>Comments</h3>
+<div class="comment"><p>COMMENTLEAK Finally! It took them forever, the whole thing was a scandal from day one.</p></div>
+<div class="comment"><p>COMMENTLEAK Great news for commuters, I drive across it every morning.</p></div>
+</section>
+<footer><p>© 2025 The Coastal Herald FOOTERLEAK. All rights reserved.</p></footer>
+</body></html>
+"""
+
+
+@pytest.mark.parametrize("suffix", [".html", ".htm"])
+def test_news_page_yields_body_title_author_date_and_site(tmp_path, suffix):
+    (tmp_path / f"bridge{suffix}").write_text(NEWS_PAGE, encoding="utf-8")
+    page = load_article(tmp_path / f"bridge{suffix}", tmp_path)
+    assert page.title == "Harbour bridge reopens after two years of repairs"
+    assert page.byline == "By Maria Lopez"
+    assert page.date == "2025-10-14"
+    assert page.site == "The Coastal Herald"
+    assert "The Harbour Bridge reopened to traffic on Tuesday morning" in page.text
+    assert "\n\nEngineers replaced 1,200 steel cables and resurfaced the deck" in page.text  # one block each
+    assert page.text.endswith('"It is back, and it is stronger than before."')
+    for leak in ("SCRIPTLEAK", "NAVLEAK", "ADLEAK", "RELATEDLEAK", "COMMENTLEAK", "FOOTERLEAK", "Subscribe"):
+        assert leak not in page.text, leak
+    for p in split_article(page):
+        assert page.text[p.start : p.end] == p.text
+
+
+def test_a_page_dated_only_by_its_time_element(tmp_path):
+    body = "".join(f"<p>Paragraph {n} of the council story, with enough words to count as text.</p>" for n in range(4))
+    html = (
+        "<html><head><title>Council votes</title></head><body><article><h1>Council votes on the budget</h1>"
+        f'<p><time datetime="2024-03-05">5 March 2024</time></p>{body}</article></body></html>'
+    )
+    (tmp_path / "council.html").write_text(html, encoding="utf-8")
+    page = load_article(tmp_path / "council.html", tmp_path)
+    assert (page.title, page.date) == ("Council votes on the budget", "2024-03-05")
+
+
+def test_a_page_without_a_date_has_none(tmp_path):
+    (tmp_path / "undated.html").write_text(
+        "<html><body><article><h1>Ferry resumes</h1><p>The ferry to the island resumed, the operator said.</p>"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    page = load_article(tmp_path / "undated.html", tmp_path)
+    assert page.date is None and page.title == "Ferry resumes"
