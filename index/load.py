@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.dates import find_date, parse_date
 from index.webpage import WebPage, extract_web_page
 from qa.types import Article
 
@@ -78,26 +79,60 @@ def decode_article_bytes(data: bytes) -> str:
 def load_article(path: Path, corpus_dir: Path) -> Article:
     raw = read_text(path)
     suffix = path.suffix.lower()
-    page = WebPage("")
+    meta = WebPage("")  # what the file says about the article besides its text
     if suffix in (".html", ".htm"):
-        page = extract_web_page(raw)
-        raw = page.text
+        meta = extract_web_page(raw)
+        raw = meta.text
     elif suffix in (".md", ".markdown"):
+        meta, raw = split_front_matter(raw)
         raw = markdown_to_text(raw)
     text = clean_text(raw)
     if not text:
         raise ArticleError("no article text left after removing markup and page furniture")
-    byline = find_byline(text) or (f"By {page.author}" if page.author else "")
+    byline = find_byline(text) or (f"By {meta.author}" if meta.author else "")
     return Article(
         id=article_id(path, corpus_dir),
-        title=page.title or derive_title(text),
+        title=meta.title or derive_title(text),
         text=text,
         source=str(path),
         published=find_dateline(text),
         byline=byline,
-        date=page.date,
-        site=page.site,
+        date=meta.date or find_date(text),
+        site=meta.site,
     )
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
+
+
+def split_front_matter(raw: str) -> tuple[WebPage, str]:
+    """A Markdown file's YAML front matter (title, date, author, site) and the rest of the file. Front matter
+    that is not a YAML mapping is left in the text, as it was written."""
+    import yaml
+
+    match = _FRONT_MATTER.match(raw.replace("\r\n", "\n"))
+    if not match:
+        return WebPage(""), raw
+    try:
+        fields = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return WebPage(""), raw
+    if not isinstance(fields, dict):
+        return WebPage(""), raw
+    fields = {str(k).lower(): v for k, v in fields.items()}
+
+    def field(*names: str) -> str:
+        value = next((fields[n] for n in names if fields.get(n) not in (None, "")), "")
+        return " ".join(str(value).split())
+
+    meta = WebPage(
+        "",
+        title=field("title", "headline"),
+        author=field("author", "byline"),
+        date=parse_date(field("date", "published", "pubdate")),
+        site=field("site", "source", "publisher"),
+    )
+    return meta, raw.replace("\r\n", "\n")[match.end() :]
 
 
 def clean_text(raw: str) -> str:

@@ -39,7 +39,7 @@ def format_answer(a) -> str:
             quote = " ".join(c.quote.split())
             if len(quote) > 300:
                 quote = quote[:297] + "…"
-            lines.append(f"  [{c.n}] {c.title} ({c.article_id}, chars {c.start}-{c.end})")
+            lines.append(f"  [{c.n}] {c.title} ({c.date or 'date unknown'}; {c.article_id}, chars {c.start}-{c.end})")
             lines.append(f"      “{quote}”")
     lines.append("")
     lines.append(f"({a.generator}, {a.timings.get('total', 0):.2f} s)")
@@ -52,7 +52,7 @@ def cmd_ask(args) -> int:
 
     settings = _settings(args)
     history = load_history_file(args.history) if args.history else None
-    a = engine_for(settings).answer(" ".join(args.question), history)
+    a = engine_for(settings).answer(" ".join(args.question), history, since=args.since, until=args.until)
     if args.json:
         print(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -183,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--generator", choices=["extractive", "local", "openai"])
     ask.add_argument("--top-k", type=int)
     ask.add_argument("--history", help="JSON file with earlier turns [{role, content}, ...]")
+    ask.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this date")
+    ask.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this date")
     ask.set_defaults(func=cmd_ask)
 
     ing = sub.add_parser("ingest", help="index the corpus folder incrementally")

@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from index.dates import parse_bound
+from index.store import DateRange
 from qa.abstain import missing_answer_type
 from qa.citations import strip_markers
 from qa.condense import condense, split_context
@@ -51,6 +53,23 @@ def clean_question(question: str) -> str:
     return cleaned
 
 
+def date_range(since: str | None, until: str | None) -> DateRange:
+    """The publication dates to answer from; a bound that is not YYYY-MM-DD, or a range that ends before it
+    starts, is a QuestionError saying so."""
+    bounds = []
+    for name, value in (("since", since), ("until", until)):
+        if value is None or not str(value).strip():
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(parse_bound(str(value)))
+        except ValueError as exc:
+            raise QuestionError(f"{name}: {exc}") from None
+    if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
+        raise QuestionError(f"since ({bounds[0]}) is after until ({bounds[1]}): no article can be in that range")
+    return DateRange(*bounds)
+
+
 @dataclass
 class _Draft:
     """What the verifier has accepted so far, numbered as the reader will see it."""
@@ -81,6 +100,7 @@ class _Draft:
                     passage_start=p.start,
                     passage_end=p.end,
                     score=scored.rerank,
+                    date=scored.date,
                 )
                 self.citations.append(existing)
             numbers.append(existing.n)
@@ -187,16 +207,20 @@ class Engine:
         generator: str | None = None,
         top_k: int | None = None,
         retrievals: list | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> Iterator[str | Answer]:
         """Yields the verified answer text piece by piece, then the final ``Answer``. ``retrievals``, if
-        given, receives the reranked ``Retrieval`` (the evaluation scores its ranked list)."""
+        given, receives the reranked ``Retrieval`` (the evaluation scores its ranked list). ``since`` and
+        ``until`` (YYYY-MM-DD, both included) answer from the articles published in that range only."""
         started = time.perf_counter()
+        dates = date_range(since, until)
         self.sync()  # another process may have changed the index
         question = clean_question(question)
         history = check_history(history)  # qa/limits.py: bounded turns and characters
         standalone = condense(question, history)
         top_k = top_k or self.settings.top_k
-        retrieval = self.retriever.retrieve(standalone, self.settings.candidates)
+        retrieval = self.retriever.retrieve(standalone, self.settings.candidates, dates=dates)
         if retrievals is not None:
             retrievals.append(retrieval)
         timings = {"retrieve": retrieval.timings["retrieve"], "rerank": retrieval.timings["rerank"]}
@@ -337,7 +361,9 @@ class Engine:
                 continue
             line = BYLINE_LINE.search(stored.passage.text)
             if line:
-                source = ScoredPassage(stored.passage, stored.title, mined[0].score, rerank=mined[0].score)
+                source = ScoredPassage(
+                    stored.passage, stored.title, mined[0].score, rerank=mined[0].score, date=stored.date
+                )
                 sentence = ScoredSentence(len(mined), line.start(1), line.end(1), line.group(1), mined[0].score)
                 return [*mined, source], [sentence]
         return mined, evidence
@@ -354,6 +380,7 @@ class Engine:
                 passage_start=p.passage.start,
                 passage_end=p.passage.end,
                 score=p.rerank,
+                date=p.date,
             )
             for i, p in enumerate(passages[:3])
         ]

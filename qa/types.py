@@ -44,6 +44,7 @@ class ScoredPassage:
     dense: float | None = None
     keyword: float | None = None
     rerank: float | None = None
+    date: str | None = None  # the article's publication date, ISO
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Citation:
     passage_start: int = 0  # the passage the quote lies in, for showing it in context
     passage_end: int = 0
     score: float | None = None
+    date: str | None = None  # the article's publication date (ISO YYYY-MM-DD), None when unknown
 
 
 @dataclass(frozen=True)

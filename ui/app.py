@@ -45,7 +45,7 @@ GENERATOR_LABELS = {
 }
 MAX_TOP_K = 12
 MAX_SESSION_TURNS = 30  # turns a browser session keeps (older ones leave the chat); each holds its sources
-ARTICLE_HEADERS = ["Title", "Article id", "Passages", "Indexed", "Dateline", "Byline"]
+ARTICLE_HEADERS = ["Title", "Published", "Byline", "Dateline", "Passages", "Indexed", "File"]
 
 
 def generator_choices(settings: Settings) -> list[str]:
@@ -138,8 +138,16 @@ class App:
     def lookup(self, article_id: str):
         return corpus.find_article(self.settings, article_id)
 
-    def _options(self, generator: str | None, top_k) -> dict:
+    def _options(self, generator: str | None, top_k, since: str | None = None, until: str | None = None) -> dict:
+        from qa.pipeline import QuestionError, date_range
+
         options = {}
+        try:
+            dates = date_range(since, until)
+        except QuestionError as exc:
+            raise gr.Error(f"Date filter: {exc}") from None
+        if dates.bounded:
+            options["since"], options["until"] = dates.since, dates.until
         if generator:
             if generator not in generator_choices(self.settings):
                 raise gr.Error(
@@ -154,8 +162,18 @@ class App:
         return options
 
     # --- chat --------------------------------------------------------------------------------------
-    def chat(self, question: str, turns: list[dict] | None, generator: str, top_k: float, show_scores: bool):
-        """Stream one answer into the chat: (messages, turns, sources panel, question box)."""
+    def chat(
+        self,
+        question: str,
+        turns: list[dict] | None,
+        generator: str,
+        top_k: float,
+        show_scores: bool,
+        since: str = "",
+        until: str = "",
+    ):
+        """Stream one answer into the chat: (messages, turns, sources panel, question box); ``since``/``until``
+        (YYYY-MM-DD or empty) limit it to articles published in that range."""
         turns = list(turns or [])[1 - MAX_SESSION_TURNS :]  # the session keeps MAX_SESSION_TURNS, this one too
         question = (question or "").strip()
         if not question:
@@ -164,7 +182,7 @@ class App:
         pending = {"question": question, "text": ""}
         yield render.turn_messages(turns, pending), gr.skip(), gr.skip(), ""
         try:
-            options = self._options(generator, top_k)
+            options = self._options(generator, top_k, since, until)
             final: Answer | None = None
             for item in self.engine.stream(question, history_from_turns(turns), **options):
                 if isinstance(item, Answer):
@@ -233,12 +251,21 @@ class App:
         gr.Info("Thanks, your feedback was saved.", duration=3)
 
     # --- API ---------------------------------------------------------------------------------------
-    def api_ask(self, question: str, history_json: str = "[]", generator: str = "", top_k: int = 0) -> dict:
+    def api_ask(
+        self,
+        question: str,
+        history_json: str = "[]",
+        generator: str = "",
+        top_k: int = 0,
+        since: str = "",
+        until: str = "",
+    ) -> dict:
         """Answer a question from the articles. history_json: JSON list of earlier turns
         [{"role": "user"|"assistant", "content": "..."}]; generator: "" (default), extractive, local or
-        openai; top_k: passages handed to the generator (0 = default). Returns Answer.to_dict()."""
+        openai; top_k: passages handed to the generator (0 = default); since, until: "" or YYYY-MM-DD, only
+        articles published in that range (both days included). Returns Answer.to_dict()."""
         history = parse_history(history_json)
-        options = self._options(generator, top_k)
+        options = self._options(generator, top_k, since, until)
         try:
             return self.engine.answer(question, history, **options).to_dict()
         except Exception as exc:
@@ -253,8 +280,8 @@ class App:
             rows = corpus.list_articles(self.settings)
         except StoreError as exc:
             return [], gr.update(choices=[], value=[]), f"No index yet ({exc})."
-        table = [[r.title, r.article_id, r.passages, r.indexed, r.published, r.byline] for r in rows]
-        choices = [(f"{r.article_id} — {r.title[:70]}", r.article_id) for r in rows]
+        table = [[r.title, r.date or "", r.byline, r.published, r.passages, r.indexed, r.file] for r in rows]
+        choices = [(f"{r.title[:70]} ({r.file})", r.article_id) for r in rows]
         passages = sum(r.passages for r in rows)
         status = f"**{len(rows)}** article{'s' if len(rows) != 1 else ''} · **{passages}** passages indexed"
         return table, gr.update(choices=choices, value=[]), status
@@ -409,6 +436,12 @@ def build_app(settings: Settings) -> gr.Blocks:
                             with gr.Column(scale=2, min_width=170, elem_id="nq-settings-side"):
                                 show_scores = gr.Checkbox(label="Show retrieval scores", elem_id="nq-scores")
                                 new_chat = gr.Button("New conversation", size="sm", elem_id="nq-new")
+                        with gr.Row(elem_id="nq-dates", equal_height=True):
+                            since, until = (
+                                gr.Textbox(label=f"Published {which}", placeholder="YYYY-MM-DD", elem_id=f"nq-{which}",
+                                           max_length=10, min_width=150)
+                                for which in ("since", "until")
+                            )  # fmt: skip
                     with gr.Column(scale=2, min_width=340):
                         sources = gr.HTML(
                             render.EMPTY_PANEL,
@@ -422,12 +455,12 @@ def build_app(settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=3):
                         articles = gr.Dataframe(
                             headers=ARTICLE_HEADERS,
-                            datatype=["str", "str", "number", "str", "str", "str"],
+                            datatype=["str", "str", "str", "str", "number", "str", "str"],
                             interactive=False,
                             wrap=True,
                             label="Indexed articles",
                             elem_id="nq-articles",
-                            column_widths=["29%", "19%", "10%", "12%", "15%", "15%"],
+                            column_widths=["30%", "10%", "14%", "10%", "8%", "12%", "16%"],
                         )
                     with gr.Column(scale=2, min_width=320):
                         files = gr.File(
@@ -455,7 +488,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                             rescan_btn = gr.Button("Re-scan corpus folder", size="md", elem_id="nq-rescan")
                         confirmation = gr.Textbox(value="", visible=False)
 
-        ask_inputs = [question, turns, generator, top_k, show_scores]
+        ask_inputs = [question, turns, generator, top_k, show_scores, since, until]
         ask_outputs = [chatbot, turns, sources, question]
         question.submit(
             app.chat,

@@ -295,6 +295,8 @@ class ArticleRow:
     published: str
     byline: str
     complete: bool
+    date: str | None = None  # publication date, ISO
+    file: str = ""  # the file's name in the corpus folder
 
     @property
     def indexed(self) -> str:
@@ -310,7 +312,17 @@ def list_articles(settings: Settings) -> list[ArticleRow]:
 
     store = PassageStore(settings, Embedder.name, Embedder.dim, create=False)
     rows = [
-        ArticleRow(r.article_id, r.title, r.passages, r.indexed_at, r.published, r.byline, r.complete)
+        ArticleRow(
+            r.article_id,
+            r.title,
+            r.passages,
+            r.indexed_at,
+            r.published,
+            r.byline,
+            r.complete,
+            r.date,
+            Path(r.source).name if r.source else r.article_id,
+        )
         for r in store.articles().values()
     ]
     return sorted(rows, key=lambda r: (-r.indexed_at, r.article_id))  # newest first
