@@ -151,8 +151,17 @@ def _first_line(text: str) -> str:
     return text.split("\n", 1)[0].strip()
 
 
+TITLE_WORDS = 12  # a derived title's length, in words ...
+TITLE_CLAUSE_WORDS = 13  # ... or up to here when a clause ends there
+_CLAUSE_START = {"that", "which", "who", "after", "as", "while", "amid", "following", "when", "addressing", "because"}
+_TRAILING = {"a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "with", "by", "from", "this",
+             "that", "these", "those", "its", "their", "his", "her", "is", "are", "was", "were", "has", "have", "had",
+             "will", "would", "be", "as", "such"}  # fmt: skip
+
+
 def derive_title(text: str) -> str:
-    """The first line when it reads as a headline, else the first sentence."""
+    """The first line when it reads as a headline; else a short title made from the first sentence (see
+    ``short_title``)."""
     from index.sentences import sentence_spans
 
     first = _first_line(text)
@@ -163,12 +172,30 @@ def derive_title(text: str) -> str:
     if reads_as_headline:
         return first.rstrip(".")
     s, e = sentences[0] if sentences else (0, len(first))
-    title = first[s:e]
-    dateline = _DATELINE.match(title)
-    if dateline and len(title) > 80:  # "Beijing: China's top trade negotiator ..." -> drop the place
-        title = title[dateline.end() :]
-        title = title[0].upper() + title[1:]
-    return title if len(title) <= 200 else title[:197].rsplit(" ", 1)[0] + "…"
+    sentence = first[s:e]
+    dateline = _DATELINE.match(sentence)
+    if dateline and len(sentence) > 80:  # "Beijing: China's top trade negotiator ..." -> drop the place
+        sentence = sentence[dateline.end() :]
+        sentence = sentence[0].upper() + sentence[1:]
+    return short_title(sentence)
+
+
+def short_title(sentence: str) -> str:
+    """At most about ``TITLE_WORDS`` words of ``sentence``, cut at a word boundary, never with "…": the whole
+    sentence when short, else its opening up to the last clause end ("," or before "that", "after", ...)
+    within ``TITLE_CLAUSE_WORDS`` words, else its first ``TITLE_WORDS`` words without dangling small words."""
+    words = sentence.split()
+    if len(words) <= TITLE_CLAUSE_WORDS:
+        return " ".join(words).rstrip(".!?;:,—–- ")
+    cuts = [
+        i
+        for i in range(6, TITLE_CLAUSE_WORDS + 1)
+        if words[i - 1][-1] in ",;:" or words[i].lower() in _CLAUSE_START or words[i] in ("—", "–")
+    ]
+    kept = words[: cuts[-1]] if cuts else words[:TITLE_WORDS]
+    while len(kept) > 1 and (kept[-1].lower().strip(",;:") in _TRAILING or kept[-1] in ("—", "–", "-")):
+        kept.pop()
+    return " ".join(kept).rstrip(".!?;:,—–- ")
 
 
 def find_byline(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SEED_CORPUS
 
-from index.load import ArticleError, corpus_files, load_article
+from index.load import ArticleError, corpus_files, load_article, short_title
 from index.sentences import sentence_spans
 from index.split import MAX_CHARS, paragraph_spans, split_article
 
@@ -30,9 +30,16 @@ def test_seed_ids_titles_datelines_bylines(seed_articles):
     assert seed_articles["002_8ef5243a76c53072"].byline == "By Anderson W. White"
     assert seed_articles["004_5d28d1c07f10a7a1"].published == "Beijing"
     assert not seed_articles["004_5d28d1c07f10a7a1"].title.startswith("Beijing:")
-    # No headline line: the title is the first sentence.
-    assert seed_articles["000_2586af1d1969f1c3"].title.startswith("China and the United States held high-level")
-    assert seed_articles["000_2586af1d1969f1c3"].title.endswith("economic cooperation.")
+    # No headline line: a short title from the first sentence, cut where a clause ends, no "…".
+    assert (
+        seed_articles["000_2586af1d1969f1c3"].title
+        == "China and the United States held high-level trade talks in Madrid this week"
+    )
+    assert (
+        seed_articles["004_5d28d1c07f10a7a1"].title == "China’s top trade negotiator, Li Chenggang, announced on Sunday"
+    )
+    for article in seed_articles.values():
+        assert len(article.title.split()) <= 13 and "…" not in article.title, article.title
 
 
 def test_page_furniture_dropped(seed_articles):
@@ -189,3 +196,33 @@ def test_a_page_without_a_date_has_none(tmp_path):
     )
     page = load_article(tmp_path / "undated.html", tmp_path)
     assert page.date is None and page.title == "Ferry resumes"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        ("Shares rose.", "Shares rose"),
+        (
+            "The city council voted on Tuesday to close the old harbour bridge to trucks for two years while engineers work.",
+            "The city council voted on Tuesday to close the old harbour bridge",
+        ),
+        (
+            "Officials from the ministry of transport and the regional rail operator met union leaders in the capital "
+            "for a third day.",
+            "Officials from the ministry of transport and the regional rail operator met",
+        ),
+        ("Heavy rain flooded streets in the east of the city, closing schools and two hospitals for the day.", "Heavy rain flooded streets in the east of the city"),
+    ],
+)  # fmt: skip
+def test_short_title_is_at_most_about_twelve_words_cut_at_a_word_boundary(sentence, title):
+    assert short_title(sentence) == title
+    assert sentence.startswith(title) and len(title.split()) <= 13 and not title.endswith(("…", ",", " the"))
+
+
+def test_an_article_without_a_headline_line_gets_a_short_title(tmp_path):
+    text = (
+        "The regional water board said on Monday that reservoir levels had fallen to their lowest point in "
+        "thirty years after a dry summer. Farmers were asked to cut use.\nA second paragraph follows."
+    )
+    (tmp_path / "water.txt").write_text(text, encoding="utf-8")
+    assert load_article(tmp_path / "water.txt", tmp_path).title == "The regional water board said on Monday"
