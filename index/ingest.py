@@ -59,6 +59,7 @@ def content_hash(article: Article, embed_model: str) -> str:
         article.byline,
         article.date or "",
         article.site,
+        article.url,
         article.text,
     ):
         digest.update(part.encode("utf-8"))
@@ -172,6 +173,7 @@ def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: Pr
             "date": article.date or "",  # ISO; "" when the article has none
             "date_num": date_number(article.date),  # 20251014, 0 when none: what a date filter compares
             "site": article.site,
+            "url": article.url,
         }
         rows.extend((p, meta) for p in passages)
     total = len(rows)

@@ -99,6 +99,7 @@ def load_article(path: Path, corpus_dir: Path) -> Article:
         byline=byline,
         date=meta.date or find_date(text),
         site=meta.site,
+        url=meta.url,
     )
 
 
@@ -131,6 +132,7 @@ def split_front_matter(raw: str) -> tuple[WebPage, str]:
         author=field("author", "byline"),
         date=parse_date(field("date", "published", "pubdate")),
         site=field("site", "source", "publisher"),
+        url=field("url", "link"),
     )
     return meta, raw.replace("\r\n", "\n")[match.end() :]
 

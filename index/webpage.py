@@ -18,9 +18,10 @@ class WebPage:
     author: str = ""
     date: str | None = None  # ISO YYYY-MM-DD
     site: str = ""
+    url: str = ""  # where the page was fetched from
 
 
-def extract_web_page(html: str, url: str | None = None) -> WebPage:
+def extract_web_page(html: str | bytes, url: str | None = None) -> WebPage:
     """The page's article; ``text`` is empty when the page holds none."""
     import trafilatura
 
@@ -45,4 +46,5 @@ def extract_web_page(html: str, url: str | None = None) -> WebPage:
         author=" ".join((document.author or "").split()),
         date=document.date or None,
         site=" ".join((document.sitename or "").split()),
+        url=url or "",
     )

@@ -86,6 +86,33 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def cmd_add(args) -> int:
+    from index.add import add_sources
+    from index.embed import shared_embedder
+    from index.fetch import Fetcher, FetchPolicy
+    from index.ingest import ingest
+
+    settings = _settings(args)
+    policy = FetchPolicy(
+        timeout=settings.fetch_timeout,
+        max_bytes=settings.fetch_max_bytes,
+        delay=settings.fetch_delay,
+        allowed_networks=settings.fetch_networks(),
+    )
+    report = add_sources(args.sources, settings.corpus_dir, Fetcher(policy))
+    for saved in report.saved:
+        state = "saved" if saved.written else "unchanged"
+        print(f"{state}: {saved.path.relative_to(settings.corpus_dir)}  {saved.title}  <{saved.url}>")
+    for _source, reason in report.failed:
+        print(f"not added: {reason}", file=sys.stderr)
+    if report.written:
+        ingested = ingest(settings, shared_embedder(settings.threads), settings.corpus_dir)
+        print(f"{settings.corpus_dir}: {ingested.summary()}")
+    else:
+        print("nothing new to ingest")
+    return 1 if report.failed else 0
+
+
 def _ensure_query_encoder(settings) -> None:
     """Once per data folder: the ONNX copy of the embedding model that lets answers start without torch."""
     from index.embed import shared_embedder
@@ -191,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("folder", nargs="?", help="corpus folder (default: QA_CORPUS_DIR)")
     ing.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
     ing.set_defaults(func=cmd_ingest)
+
+    add = sub.add_parser("add", help="fetch RSS/Atom feeds and article links into the corpus, and ingest them")
+    add.add_argument("sources", nargs="+", metavar="FEED_OR_URL", help="feed URL or file, or an article URL")
+    add.set_defaults(func=cmd_add)
 
     srv = sub.add_parser("serve", help="start the Gradio chat")
     srv.add_argument("--host")

@@ -17,6 +17,7 @@ class Article:
     byline: str = ""
     date: str | None = None  # publication date, ISO YYYY-MM-DD, when one is found (never the indexing time)
     site: str = ""  # the site a web page came from
+    url: str = ""  # the address it was fetched from (qa add)
 
 
 @dataclass(frozen=True)
