@@ -60,6 +60,7 @@ def content_hash(article: Article, embed_model: str) -> str:
         article.date or "",
         article.site,
         article.url,
+        ",".join(map(str, article.page_starts)),
         article.text,
     ):
         digest.update(part.encode("utf-8"))
@@ -174,6 +175,7 @@ def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: Pr
             "date_num": date_number(article.date),  # 20251014, 0 when none: what a date filter compares
             "site": article.site,
             "url": article.url,
+            "page_starts": ",".join(map(str, article.page_starts)),  # a PDF's pages, "" otherwise
         }
         rows.extend((p, meta) for p in passages)
     total = len(rows)

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.dates import find_date, parse_date
+from index.pdf import PdfError, read_pdf, reflow
 from index.webpage import WebPage, extract_web_page
 from qa.types import Article
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 5_000_000
+MAX_PDF_BYTES = 20_000_000  # a PDF carries fonts and images besides its text
 _FURNITURE = re.compile(
     r"^(you may also like|related( articles| stories)?|read more|advertisement|share this( article)?|"
     r"recommended( for you)?|more from .{0,40}|sign up for .{0,60}|subscribe.{0,60})\s*:?\s*$",
@@ -55,12 +57,17 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The file's text as UTF-8; binary, empty, huge or non-UTF-8 files raise ArticleError."""
+    return decode_article_bytes(read_bytes(path, max_bytes))
+
+
+def read_bytes(path: Path, max_bytes: int, kind: str = "") -> bytes:
+    """The file's bytes; an empty file or one over ``max_bytes`` raises ArticleError."""
     size = path.stat().st_size
     if size == 0:
         raise ArticleError("empty file")
     if size > max_bytes:
-        raise ArticleError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-    return decode_article_bytes(path.read_bytes())
+        raise ArticleError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit{kind}")
+    return path.read_bytes()
 
 
 def decode_article_bytes(data: bytes) -> str:
@@ -77,30 +84,52 @@ def decode_article_bytes(data: bytes) -> str:
 
 
 def load_article(path: Path, corpus_dir: Path) -> Article:
-    raw = read_text(path)
     suffix = path.suffix.lower()
     meta = WebPage("")  # what the file says about the article besides its text
-    if suffix in (".html", ".htm"):
-        meta = extract_web_page(raw)
-        raw = meta.text
-    elif suffix in (".md", ".markdown"):
-        meta, raw = split_front_matter(raw)
-        raw = markdown_to_text(raw)
-    text = clean_text(raw)
+    page_starts: tuple[int, ...] = ()
+    made = None  # the date a PDF says it was made: used when its text gives none
+    if suffix == ".pdf":
+        meta, page_starts, made = pdf_article(read_bytes(path, MAX_PDF_BYTES, " for PDFs"))
+        text = meta.text
+    else:
+        raw = read_text(path)
+        if suffix in (".html", ".htm"):
+            meta = extract_web_page(raw)
+            raw = meta.text
+        elif suffix in (".md", ".markdown"):
+            meta, raw = split_front_matter(raw)
+            raw = markdown_to_text(raw)
+        text = clean_text(raw)
     if not text:
         raise ArticleError("no article text left after removing markup and page furniture")
-    byline = find_byline(text) or (f"By {meta.author}" if meta.author else "")
     return Article(
         id=article_id(path, corpus_dir),
         title=meta.title or derive_title(text),
         text=text,
         source=str(path),
         published=find_dateline(text),
-        byline=byline,
-        date=meta.date or find_date(text),
+        byline=find_byline(text) or (f"By {meta.author}" if meta.author else ""),
+        date=meta.date or find_date(text) or made,
         site=meta.site,
         url=meta.url,
+        page_starts=page_starts,
     )
+
+
+def pdf_article(data: bytes) -> tuple[WebPage, tuple[int, ...], str | None]:
+    """A text PDF's article: its pages' text (reflowed into paragraphs) with a blank line between pages, its
+    title and author; where each page starts in that text (citations name their page); the date it was made."""
+    try:
+        document = read_pdf(data)
+    except PdfError as exc:
+        raise ArticleError(str(exc)) from None
+    text, starts = "", []
+    for page in document.pages:
+        page_text = clean_text(reflow(page))
+        starts.append(len(text) + (2 if text and page_text else 0))
+        if page_text:
+            text += ("\n\n" if text else "") + page_text
+    return WebPage(text, title=document.title, author=document.author), tuple(starts), document.created
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)

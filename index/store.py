@@ -24,9 +24,10 @@ from qa.types import Passage
 
 PAGE = 5000
 ID_PAGE = 50_000  # listing ids only: each get() costs ~75 ms, so few large pages (0.3 s for 100,000 ids)
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 # Passage fields kept in the index folder's passage cache (the text follows them in each row).
-_CACHED = ("article_id", "content_hash", "n_passages", "indexed_at", "title", "start", "end", "paragraph", "date")
+_CACHED = ("article_id", "content_hash", "n_passages", "indexed_at", "title", "start", "end", "paragraph", "date",
+           "page_starts")  # fmt: skip
 _DEFAULTS = {"n_passages": 0, "indexed_at": 0.0}
 
 
@@ -69,6 +70,12 @@ class StoredPassage:
     similarity: float = 0.0
     content_hash: str = ""
     date: str | None = None  # the article's publication date, ISO
+    page_starts: tuple[int, ...] = ()  # a PDF's pages
+
+
+def page_starts(meta: dict) -> tuple[int, ...]:
+    value = meta.get("page_starts") or ""
+    return tuple(int(x) for x in value.split(",")) if value else ()
 
 
 @dataclass(frozen=True)
@@ -296,7 +303,14 @@ class PassageStore:
                 continue
             passage = _passage(meta, row[-1])
             out.append(
-                StoredPassage(passage, meta.get("title", ""), 0.0, meta["content_hash"], meta.get("date") or None)
+                StoredPassage(
+                    passage,
+                    meta.get("title", ""),
+                    0.0,
+                    meta["content_hash"],
+                    meta.get("date") or None,
+                    page_starts(meta),
+                )
             )
         out.sort(key=lambda p: (p.passage.article_id, p.passage.start))
         return out
@@ -365,7 +379,12 @@ class PassageStore:
             similarity = math.exp(-distance)
             out.append(
                 StoredPassage(
-                    passage, meta.get("title", ""), similarity, meta["content_hash"], meta.get("date") or None
+                    passage,
+                    meta.get("title", ""),
+                    similarity,
+                    meta["content_hash"],
+                    meta.get("date") or None,
+                    page_starts(meta),
                 )
             )
         return out

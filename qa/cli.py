@@ -39,7 +39,10 @@ def format_answer(a) -> str:
             quote = " ".join(c.quote.split())
             if len(quote) > 300:
                 quote = quote[:297] + "…"
-            lines.append(f"  [{c.n}] {c.title} ({c.date or 'date unknown'}; {c.article_id}, chars {c.start}-{c.end})")
+            page = f"p. {c.page}, " if c.page else ""
+            lines.append(
+                f"  [{c.n}] {c.title} ({c.date or 'date unknown'}; {c.article_id}, {page}chars {c.start}-{c.end})"
+            )
             lines.append(f"      “{quote}”")
     lines.append("")
     lines.append(f"({a.generator}, {a.timings.get('total', 0):.2f} s)")

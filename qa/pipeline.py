@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from index.dates import parse_bound
+from index.pdf import page_of
 from index.store import DateRange
 from qa.abstain import missing_answer_type
 from qa.citations import strip_markers
@@ -101,6 +102,7 @@ class _Draft:
                     passage_end=p.end,
                     score=scored.rerank,
                     date=scored.date,
+                    page=page_of(scored.page_starts, start),
                 )
                 self.citations.append(existing)
             numbers.append(existing.n)
@@ -362,7 +364,12 @@ class Engine:
             line = BYLINE_LINE.search(stored.passage.text)
             if line:
                 source = ScoredPassage(
-                    stored.passage, stored.title, mined[0].score, rerank=mined[0].score, date=stored.date
+                    stored.passage,
+                    stored.title,
+                    mined[0].score,
+                    rerank=mined[0].score,
+                    date=stored.date,
+                    page_starts=stored.page_starts,
                 )
                 sentence = ScoredSentence(len(mined), line.start(1), line.end(1), line.group(1), mined[0].score)
                 return [*mined, source], [sentence]
@@ -381,6 +388,7 @@ class Engine:
                 passage_end=p.passage.end,
                 score=p.rerank,
                 date=p.date,
+                page=page_of(p.page_starts, p.passage.start),
             )
             for i, p in enumerate(passages[:3])
         ]

@@ -102,6 +102,7 @@ class Retriever:
                 dense=dense_score.get(key),
                 keyword=keyword_score.get(key),
                 date=by_id[key].date,
+                page_starts=by_id[key].page_starts,
             )
             for key in order
         ]

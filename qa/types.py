@@ -18,6 +18,7 @@ class Article:
     date: str | None = None  # publication date, ISO YYYY-MM-DD, when one is found (never the indexing time)
     site: str = ""  # the site a web page came from
     url: str = ""  # the address it was fetched from (qa add)
+    page_starts: tuple[int, ...] = ()  # a PDF's pages: where each starts in ``text`` (page 1 first)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class ScoredPassage:
     keyword: float | None = None
     rerank: float | None = None
     date: str | None = None  # the article's publication date, ISO
+    page_starts: tuple[int, ...] = ()  # the article's pages (PDF), see Article
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Citation:
     passage_end: int = 0
     score: float | None = None
     date: str | None = None  # the article's publication date (ISO YYYY-MM-DD), None when unknown
+    page: int | None = None  # the page the quote starts on, for a PDF
 
 
 @dataclass(frozen=True)

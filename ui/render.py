@@ -215,6 +215,8 @@ def _card(c: dict, turn: int, article: Article | None, show_scores: bool, closes
         meta.append(f'<span class="nq-dateline">{plain(article.published)}</span>')
     if article and article.byline:
         meta.append(f'<span class="nq-byline">{plain(article.byline)}</span>')
+    if c.get("page"):
+        meta.append(f'<span class="nq-page">p. {int(c["page"])}</span>')
     if show_scores and c.get("score") is not None:
         meta.append(f'<span class="nq-score" title="cross-encoder relevance (logit)">relevance {c["score"]:.2f}</span>')
     file_name = Path(article.source).name if article and article.source else c["article_id"]
