@@ -287,7 +287,7 @@ class Engine:
             yield ABSTAIN_TEXT
             yield self._abstention(passages, timings, common, name, draft.dropped, notice)
             return
-        claims = [Claim(c.n, c.article_id, c.quote) for c in draft.citations]
+        claims = [Claim(c.n, c.article_id, c.quote, c.date) for c in draft.citations]
         conflict = find_conflict(claims)
         text = prefix + " ".join(draft.sentences)
         if conflict:
