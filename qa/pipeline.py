@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.dates import parse_bound
 from index.pdf import page_of
@@ -23,6 +23,7 @@ from qa.generators import GeneratorError, get_generator
 from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, draft_from, with_short_answer
 from qa.limits import check_history
 from qa.reader import reader_question
+from qa.recency import asks_for_latest, prefer_recent
 from qa.settings import Settings
 from qa.types import Answer, Citation, DroppedSentence, ScoredPassage, ShortAnswer
 from qa.verify import VerifiedSentence, check_sentence, draft_sentences
@@ -223,6 +224,8 @@ class Engine:
         standalone = condense(question, history)
         top_k = top_k or self.settings.top_k
         retrieval = self.retriever.retrieve(standalone, self.settings.candidates, dates=dates)
+        if asks_for_latest(standalone):  # "latest", "most recent": newer articles first (qa/recency.py)
+            retrieval = replace(retrieval, passages=prefer_recent(retrieval.passages))
         if retrievals is not None:
             retrievals.append(retrieval)
         timings = {"retrieve": retrieval.timings["retrieve"], "rerank": retrieval.timings["rerank"]}

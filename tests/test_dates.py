@@ -186,3 +186,34 @@ def test_the_apps_date_filter_and_api_change_which_articles_are_cited(fares):
     rows = {row[-1]: row for row in table}  # the file name is the last column; title and date lead
     assert rows["fare_2024.md"][:2] == ["Island ferry fare rises", "2024-05-02"]
     assert rows["fare_undated.txt"][:2] == ["Ferry timetable changes", ""]
+
+
+def test_prefer_recent_drops_older_near_best_passages_only():
+    from qa.recency import asks_for_latest, prefer_recent
+    from qa.types import Passage, ScoredPassage
+
+    def scored(article_id: str, rerank: float, date: str | None) -> ScoredPassage:
+        return ScoredPassage(Passage(article_id, "t", 0, 1, 0), article_id, rerank, rerank=rerank, date=date)
+
+    old, new, undated, weak = (
+        scored("old", 5.0, "2024-05-02"),
+        scored("new", 4.0, "2025-10-14"),
+        scored("undated", 4.5, None),
+        scored("weak", -3.0, "2023-01-01"),
+    )
+    assert prefer_recent([old, undated, new, weak]) == [undated, new, weak]
+    assert prefer_recent([old, scored("new", 1.0, "2025-10-14")]) == [old, scored("new", 1.0, "2025-10-14")]
+    assert prefer_recent([old, undated]) == [old, undated]  # one dated article: nothing to prefer
+    assert asks_for_latest("What is the latest fare?") and asks_for_latest("the most recent figures")
+    assert not asks_for_latest("What is the ferry fare?")
+
+
+@pytest.mark.slow
+def test_a_latest_question_cites_the_newer_article(fares):
+    from qa.pipeline import Engine
+
+    engine = Engine(fares)
+    plain = {c.article_id for c in engine.answer("What was the ferry fare to Gull Island for adults?").citations}
+    latest = {c.article_id for c in engine.answer("What is the latest ferry fare to Gull Island for adults?").citations}
+    assert "fare_2024" in plain  # without "latest", the older report answers too
+    assert latest == {"fare_2025"}
