@@ -90,6 +90,12 @@ class DateRange:
     def bounded(self) -> bool:
         return bool(self.since or self.until)
 
+    def describe(self) -> str:
+        """ "between 2025-01-01 and 2025-12-31", "since 2025-01-01", "until 2024-12-31" or ""."""
+        if self.since and self.until:
+            return f"between {self.since} and {self.until}"
+        return f"since {self.since}" if self.since else (f"until {self.until}" if self.until else "")
+
     def numbers(self) -> tuple[int, int]:
         from index.dates import date_number
 

@@ -246,6 +246,10 @@ class Engine:
             mined, evidence = self._byline_evidence(mined, evidence)
         best_score = evidence[0].score if evidence else float("-inf")
         refusal = missing_answer_type(asked, [e.text for e in evidence])
+        if dates.bounded and not retrieval.passages:
+            refusal = (
+                f"no indexed article was published {dates.describe()} (undated articles are outside any date range)"
+            )
         if best_score < self.settings.abstain_threshold or refusal:
             yield ABSTAIN_TEXT
             timings["generate"] = time.perf_counter() - generated_at

@@ -158,6 +158,12 @@ def test_qa_ask_since_and_until_change_which_articles_are_cited(fares):
     assert runs["all"] - runs["since"]  # unfiltered, another article is cited too
     readable = _ask(fares, "--since", "2025-01-01", QUESTION)
     assert "6 euros" in readable.stdout and "(2025-10-14; fare_2025" in readable.stdout
+    empty = json.loads(_ask(fares, "--json", "--since", "2030-01-01", QUESTION).stdout)
+    assert empty["abstained"] and empty["citations"] == []
+    assert (
+        empty["notice"]
+        == "no indexed article was published since 2030-01-01 (undated articles are outside any date range)"
+    )
     bad = _ask(fares, "--since", "last week", QUESTION)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and "Traceback" not in bad.stderr
 

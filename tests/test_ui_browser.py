@@ -353,6 +353,7 @@ def test_the_date_filter_limits_the_articles_answers_come_from(page):
     try:
         refused = ask(page, TIKTOK_QUESTION)
         assert "The articles don't say" in refused.inner_text()
+        assert "no indexed article was published since 2025-01-01" in refused.inner_text()
         shot(page, "13_date_filter")
     finally:
         page.locator("#nq-since textarea, #nq-since input").first.fill("")

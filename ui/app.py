@@ -460,7 +460,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                             wrap=True,
                             label="Indexed articles",
                             elem_id="nq-articles",
-                            column_widths=["30%", "10%", "14%", "10%", "8%", "12%", "16%"],
+                            column_widths=["27%", "13%", "13%", "11%", "10%", "12%", "14%"],
                         )
                     with gr.Column(scale=2, min_width=320):
                         files = gr.File(
