@@ -33,6 +33,16 @@ class FetchPolicy:
     allowed_networks: tuple[str, ...] = ()  # internal networks a setting allows ("127.0.0.1", "10.0.0.0/8")
     user_agent: str = USER_AGENT
 
+    @classmethod
+    def from_settings(cls, settings) -> FetchPolicy:
+        """The policy ``QA_FETCH_*`` describe."""
+        return cls(
+            timeout=settings.fetch_timeout,
+            max_bytes=settings.fetch_max_bytes,
+            delay=settings.fetch_delay,
+            allowed_networks=settings.fetch_networks(),
+        )
+
     def allows(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         return any(address in ipaddress.ip_network(net, strict=False) for net in self.allowed_networks)
 

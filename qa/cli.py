@@ -96,13 +96,7 @@ def cmd_add(args) -> int:
     from index.ingest import ingest
 
     settings = _settings(args)
-    policy = FetchPolicy(
-        timeout=settings.fetch_timeout,
-        max_bytes=settings.fetch_max_bytes,
-        delay=settings.fetch_delay,
-        allowed_networks=settings.fetch_networks(),
-    )
-    report = add_sources(args.sources, settings.corpus_dir, Fetcher(policy))
+    report = add_sources(args.sources, settings.corpus_dir, Fetcher(FetchPolicy.from_settings(settings)))
     for saved in report.saved:
         state = "saved" if saved.written else "unchanged"
         print(f"{state}: {saved.path.relative_to(settings.corpus_dir)}  {saved.title}  <{saved.url}>")

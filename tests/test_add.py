@@ -244,3 +244,21 @@ def test_qa_add_in_a_subprocess_reports_saves_and_ingests(server, tmp_path):
     second = qa_add(f"{base}/feed.rss")
     assert second.returncode == 0, second.stderr
     assert second.stdout.count("unchanged: web/") == 3 and "nothing new to ingest" in second.stdout
+
+
+@pytest.mark.slow
+def test_the_corpus_tab_adds_a_feed_and_reports_refused_links(server, fresh_settings, embedder):
+    from ui.app import App
+
+    _, base = server
+    app = App(fresh_settings.with_(fetch_allow="127.0.0.1", fetch_delay=0.0))
+    noop = lambda *a, **k: None  # noqa: E731
+    status, table, _, header, box = app.add_links(f"{base}/feed.rss\n{base}/photo.png", progress=noop)
+    assert status.count("✓ Added") == 3 and "Ferry adds a late crossing" in status
+    assert "✗" in status and "image/png" in status and "Index updated: 3 added" in status
+    assert box == "" and "3** articles" in header
+    assert {row[0]: row[1] for row in table}["Ferry adds a late crossing"] == "2025-10-14"  # title, date first
+    again, *_ = app.add_links(f"{base}/feed.rss", progress=noop)
+    assert again.count("= Unchanged") == 3 and "Nothing new to index." in again
+    refused, *_ = app.add_links("file:///etc/passwd", progress=noop)
+    assert "only http and https links are fetched, not file" in refused and "Nothing new to index." in refused

@@ -360,6 +360,28 @@ class App:
         lines.append(f"\nIndex updated: {render.md(report.ingest_summary)}")
         return self._after_change(lines)
 
+    def add_links(self, text: str, progress=gr.Progress()):  # noqa: B008
+        """Fetch the feeds and article links in ``text`` (one or more, separated by spaces or lines) into the
+        corpus and re-index; (status, table, delete choices, header, link box)."""
+        sources = (text or "").split()
+        if not sources:
+            return (*self._after_change(["Paste a feed or article link (http or https) first."]), gr.skip())
+        if len(sources) > corpus.MAX_LINKS:
+            return (*self._after_change([f"⚠ At most {corpus.MAX_LINKS} links at a time."]), gr.skip())
+        progress(0, desc="Fetching")
+        try:
+            report, summary = corpus.add_links(self.settings, sources, self._progress(progress))
+        except Exception as exc:
+            return (*self._after_change([f"⚠ {friendly_error(exc)}"]), gr.skip())
+        lines = [
+            f"- {'✓ Added' if s.written else '= Unchanged'} **{render.md(s.title or s.url)}** "
+            f"({render.md(s.path.name)})"
+            for s in report.saved
+        ]
+        lines += [f"- ✗ {render.md(reason)}" for _, reason in report.failed]
+        lines.append(f"\nIndex updated: {render.md(summary)}" if summary else "\nNothing new to index.")
+        return (*self._after_change(lines), "")
+
     def rescan(self, progress=gr.Progress()):  # noqa: B008
         progress(0, desc="Scanning the corpus folder")
         try:
@@ -475,6 +497,15 @@ def build_app(settings: Settings) -> gr.Blocks:
                             label="Replace existing articles (same name or same text)",
                             elem_id="nq-replace",
                         )
+                        with gr.Row(equal_height=True):
+                            links = gr.Textbox(
+                                label="Add from a feed or link (RSS/Atom or article URL, http or https)",
+                                placeholder="https://example.com/news/feed.xml",
+                                elem_id="nq-links",
+                                scale=4,
+                                max_length=4000,
+                            )
+                            add_btn = gr.Button("Fetch and add", size="md", elem_id="nq-add", scale=1)
                         corpus_status = gr.Markdown("", elem_id="nq-corpus-status")
                         to_delete = gr.Dropdown(
                             choices=[],
@@ -543,6 +574,14 @@ def build_app(settings: Settings) -> gr.Blocks:
             js="(ids, _) => [ids, (ids && ids.length && window.confirm("
             "'Delete ' + ids.length + ' article(s) from the corpus folder and the index?')) ? "
             "'delete ' + ids.join(', ') : '']",
+        )
+        add_btn.click(
+            app.add_links,
+            [links],
+            [*corpus_outputs, links],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="corpus",
         )
         rescan_btn.click(
             app.rescan, None, corpus_outputs, api_visibility="private", concurrency_limit=1, concurrency_id="corpus"

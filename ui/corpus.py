@@ -281,6 +281,20 @@ def delete(settings: Settings, ids: list[str], progress: ProgressFn | None = Non
     return report
 
 
+MAX_LINKS = 10  # feeds or links per request from the app
+
+
+def add_links(settings: Settings, sources: list[str], progress: ProgressFn | None = None):
+    """Fetch feeds and links into the corpus (index/add.py, under ``QA_FETCH_*``) and re-index when a file was
+    written: (AddReport, ingest summary or "")."""
+    from index.add import add_sources
+    from index.fetch import Fetcher, FetchPolicy
+
+    with _CORPUS_LOCK:
+        report = add_sources(sources, Path(settings.corpus_dir), Fetcher(FetchPolicy.from_settings(settings)))
+        return report, (reindex(settings, progress) if report.written else "")
+
+
 def rescan(settings: Settings, progress: ProgressFn | None = None) -> ChangeReport:
     with _CORPUS_LOCK:
         return ChangeReport(ingest_summary=reindex(settings, progress))
