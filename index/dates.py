@@ -1,11 +1,12 @@
-"""Publication dates: parsed to ISO ``YYYY-MM-DD`` with dateparser, found in an article's head (a dateline
+"""Publication dates: parsed to ISO ``YYYY-MM-DD``, found in an article's head (a dateline
 such as "WASHINGTON, Oct. 14, 2025 —", a line of its own) or on a byline line; never guessed from the
 indexing time. A date must name its day, month and year ("Oct. 2025" and "on Friday" are no date)."""
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import date
+from datetime import date, datetime
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 CANDIDATE = re.compile(
@@ -20,24 +21,31 @@ DATE_LINE_CHARS = 100  # a line this short holding a date is a date line ("Publi
 # ... or the date opens a longer line after at most a place and a separator: "WASHINGTON, Oct. 14, 2025 —"
 _DATELINE_PREFIX = re.compile(r"^\s*(?:[A-Z][\w.'()\-]*(?: [\w.'()\-]+){0,2}\s*[,:—–\-]\s*)?$")
 _BYLINE = re.compile(r"^\s*By\s+[A-Z]")
-_SETTINGS = {"STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"], "RETURN_AS_TIMEZONE_AWARE": False}
 
 
 def parse_date(value: str | None) -> str | None:
     """The date ``value`` names as ISO, or None unless it names a day, month and year: "next week", "Friday"
-    and "Oct. 2025" are no publication date (dateparser alone would make them one relative to today)."""
+    and "Oct. 2025" are no publication date (never one made relative to today)."""
     match = CANDIDATE.search(value or "")
-    if not match:
-        return None
-    import dateparser
+    return _parse_candidate(match.group()) if match else None
 
-    try:
-        parsed = dateparser.parse(match.group(), languages=["en"], settings=_SETTINGS)
-    except (ValueError, OverflowError):
-        return None
-    if parsed is None or not 1800 <= parsed.year <= 2200:
-        return None
-    return parsed.date().isoformat()
+
+_FORMATS = ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d-%b-%Y")  # CANDIDATE's spellings
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_candidate(text: str) -> str | None:
+    """A CANDIDATE match as ISO: ordinals, full stops and commas dropped, then read in one of its spellings
+    (a month, day and year that do not exist, such as Oct. 32, are no date)."""
+    plain = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b|[.,]", " ", text).replace("Sept ", "Sep ")
+    plain = " ".join(plain.split())
+    for form in _FORMATS:
+        try:
+            parsed = datetime.strptime(plain, form)
+        except ValueError:
+            continue
+        return parsed.date().isoformat() if 1800 <= parsed.year <= 2200 else None
+    return None
 
 
 def find_date(text: str) -> str | None:

@@ -59,6 +59,8 @@ def test_find_date_in_datelines_date_lines_and_bylines(text, expected):
 def test_parse_date_and_bounds():
     assert parse_date("2025-10-14T08:30:00Z") == "2025-10-14"
     assert parse_date("Tuesday, Oct 14 2025") == "2025-10-14"
+    for spelling in ("Oct. 14, 2025", "October 14th 2025", "14 Oct. 2025", "14-OCT-2025", "Sept. 3, 2025"):
+        assert parse_date(spelling) == ("2025-09-03" if "Sept" in spelling else "2025-10-14"), spelling
     for no_date in ("next week", "Friday", "Oct. 2025", "", "2025-10-99"):
         assert parse_date(no_date) is None, no_date
     assert parse_bound(" 2025-09-01 ") == "2025-09-01"
