@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.dates import date_number
 from index.embed import Embedder, passage_text_for_embedding
 from index.generation import bump_generation
 from index.load import ArticleError, Skipped, corpus_files, load_article
@@ -57,6 +58,10 @@ def content_hash(article: Article, embed_model: str) -> str:
         article.title,
         article.published,
         article.byline,
+        article.date or "",
+        article.site,
+        article.url,
+        ",".join(map(str, article.page_starts)),
         article.text,
     ):
         digest.update(part.encode("utf-8"))
@@ -171,6 +176,11 @@ def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: Pr
             "published": article.published,
             "byline": article.byline,
             "source": article.source,
+            "date": article.date or "",  # ISO; "" when the article has none
+            "date_num": date_number(article.date),  # 20251014, 0 when none: what a date filter compares
+            "site": article.site,
+            "url": article.url,
+            "page_starts": ",".join(map(str, article.page_starts)),  # a PDF's pages, "" otherwise
         }
         rows.extend((p, meta) for p in passages)
     total = len(rows)

@@ -148,7 +148,8 @@ class KeywordIndex:
     def __len__(self) -> int:
         return len(self.passages)
 
-    def search(self, query: str, k: int) -> list[tuple[StoredPassage, float]]:
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[StoredPassage, float]]:
+        """The ``k`` best passages for ``query``; ``allowed``: a boolean per passage, only those may be hits."""
         ids = [self._vocabulary[t] for t in set(tokenize(query)) if t in self._vocabulary]
         if not ids or k <= 0:
             return []
@@ -157,6 +158,8 @@ class KeywordIndex:
         weights = np.concatenate([self._weights[s] for s in slices])
         scores = np.bincount(docs, weights=weights, minlength=len(self.passages))
         hit = np.unique(docs)
+        if allowed is not None:
+            hit = hit[allowed[hit]]
         hit_scores = scores[hit]
         if len(hit) > k:  # keep every passage tied with the k-th best, then order exactly
             kth = np.partition(hit_scores, len(hit) - k)[len(hit) - k]

@@ -1,4 +1,5 @@
-"""Loading articles from the corpus folder: .txt, .md and .html, each reduced to plain article text."""
+"""Loading articles from the corpus folder: .txt, .md and .html/.htm (through trafilatura, index/webpage.py),
+each reduced to plain article text."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.dates import find_date, parse_date
+from index.pdf import PdfError, read_pdf, reflow
+from index.webpage import WebPage, extract_web_page
 from qa.types import Article
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 5_000_000
+MAX_PDF_BYTES = 20_000_000  # a PDF carries fonts and images besides its text
 _FURNITURE = re.compile(
     r"^(you may also like|related( articles| stories)?|read more|advertisement|share this( article)?|"
     r"recommended( for you)?|more from .{0,40}|sign up for .{0,60}|subscribe.{0,60})\s*:?\s*$",
@@ -52,12 +57,17 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The file's text as UTF-8; binary, empty, huge or non-UTF-8 files raise ArticleError."""
+    return decode_article_bytes(read_bytes(path, max_bytes))
+
+
+def read_bytes(path: Path, max_bytes: int, kind: str = "") -> bytes:
+    """The file's bytes; an empty file or one over ``max_bytes`` raises ArticleError."""
     size = path.stat().st_size
     if size == 0:
         raise ArticleError("empty file")
     if size > max_bytes:
-        raise ArticleError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-    return decode_article_bytes(path.read_bytes())
+        raise ArticleError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit{kind}")
+    return path.read_bytes()
 
 
 def decode_article_bytes(data: bytes) -> str:
@@ -74,25 +84,86 @@ def decode_article_bytes(data: bytes) -> str:
 
 
 def load_article(path: Path, corpus_dir: Path) -> Article:
-    raw = read_text(path)
     suffix = path.suffix.lower()
-    html_title = ""
-    if suffix in (".html", ".htm"):
-        html_title, raw = html_to_text(raw)
-    elif suffix in (".md", ".markdown"):
-        raw = markdown_to_text(raw)
-    text = clean_text(raw)
+    meta = WebPage("")  # what the file says about the article besides its text
+    page_starts: tuple[int, ...] = ()
+    made = None  # the date a PDF says it was made: used when its text gives none
+    if suffix == ".pdf":
+        meta, page_starts, made = pdf_article(read_bytes(path, MAX_PDF_BYTES, " for PDFs"))
+        text = meta.text
+    else:
+        raw = read_text(path)
+        if suffix in (".html", ".htm"):
+            meta = extract_web_page(raw)
+            raw = meta.text
+        elif suffix in (".md", ".markdown"):
+            meta, raw = split_front_matter(raw)
+            raw = markdown_to_text(raw)
+        text = clean_text(raw)
     if not text:
         raise ArticleError("no article text left after removing markup and page furniture")
-    title = html_title or derive_title(text)
     return Article(
         id=article_id(path, corpus_dir),
-        title=title,
+        title=meta.title or derive_title(text),
         text=text,
         source=str(path),
         published=find_dateline(text),
-        byline=find_byline(text),
+        byline=find_byline(text) or (f"By {meta.author}" if meta.author else ""),
+        date=meta.date or find_date(text) or made,
+        site=meta.site,
+        url=meta.url,
+        page_starts=page_starts,
     )
+
+
+def pdf_article(data: bytes) -> tuple[WebPage, tuple[int, ...], str | None]:
+    """A text PDF's article: its pages' text (reflowed into paragraphs) with a blank line between pages, its
+    title and author; where each page starts in that text (citations name their page); the date it was made."""
+    try:
+        document = read_pdf(data)
+    except PdfError as exc:
+        raise ArticleError(str(exc)) from None
+    text, starts = "", []
+    for page in document.pages:
+        page_text = clean_text(reflow(page))
+        starts.append(len(text) + (2 if text and page_text else 0))
+        if page_text:
+            text += ("\n\n" if text else "") + page_text
+    return WebPage(text, title=document.title, author=document.author), tuple(starts), document.created
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
+
+
+def split_front_matter(raw: str) -> tuple[WebPage, str]:
+    """A Markdown file's YAML front matter (title, date, author, site) and the rest of the file. Front matter
+    that is not a YAML mapping is left in the text, as it was written."""
+    import yaml
+
+    match = _FRONT_MATTER.match(raw.replace("\r\n", "\n"))
+    if not match:
+        return WebPage(""), raw
+    try:
+        fields = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return WebPage(""), raw
+    if not isinstance(fields, dict):
+        return WebPage(""), raw
+    fields = {str(k).lower(): v for k, v in fields.items()}
+
+    def field(*names: str) -> str:
+        value = next((fields[n] for n in names if fields.get(n) not in (None, "")), "")
+        return " ".join(str(value).split())
+
+    meta = WebPage(
+        "",
+        title=field("title", "headline"),
+        author=field("author", "byline"),
+        date=parse_date(field("date", "published", "pubdate")),
+        site=field("site", "source", "publisher"),
+        url=field("url", "link"),
+    )
+    return meta, raw.replace("\r\n", "\n")[match.end() :]
 
 
 def clean_text(raw: str) -> str:
@@ -111,8 +182,17 @@ def _first_line(text: str) -> str:
     return text.split("\n", 1)[0].strip()
 
 
+TITLE_WORDS = 12  # a derived title's length, in words ...
+TITLE_CLAUSE_WORDS = 13  # ... or up to here when a clause ends there
+_CLAUSE_START = {"that", "which", "who", "after", "as", "while", "amid", "following", "when", "addressing", "because"}
+_TRAILING = {"a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "with", "by", "from", "this",
+             "that", "these", "those", "its", "their", "his", "her", "is", "are", "was", "were", "has", "have", "had",
+             "will", "would", "be", "as", "such"}  # fmt: skip
+
+
 def derive_title(text: str) -> str:
-    """The first line when it reads as a headline, else the first sentence."""
+    """The first line when it reads as a headline; else a short title made from the first sentence (see
+    ``short_title``)."""
     from index.sentences import sentence_spans
 
     first = _first_line(text)
@@ -123,12 +203,30 @@ def derive_title(text: str) -> str:
     if reads_as_headline:
         return first.rstrip(".")
     s, e = sentences[0] if sentences else (0, len(first))
-    title = first[s:e]
-    dateline = _DATELINE.match(title)
-    if dateline and len(title) > 80:  # "Beijing: China's top trade negotiator ..." -> drop the place
-        title = title[dateline.end() :]
-        title = title[0].upper() + title[1:]
-    return title if len(title) <= 200 else title[:197].rsplit(" ", 1)[0] + "…"
+    sentence = first[s:e]
+    dateline = _DATELINE.match(sentence)
+    if dateline and len(sentence) > 80:  # "Beijing: China's top trade negotiator ..." -> drop the place
+        sentence = sentence[dateline.end() :]
+        sentence = sentence[0].upper() + sentence[1:]
+    return short_title(sentence)
+
+
+def short_title(sentence: str) -> str:
+    """At most about ``TITLE_WORDS`` words of ``sentence``, cut at a word boundary, never with "…": the whole
+    sentence when short, else its opening up to the last clause end ("," or before "that", "after", ...)
+    within ``TITLE_CLAUSE_WORDS`` words, else its first ``TITLE_WORDS`` words without dangling small words."""
+    words = sentence.split()
+    if len(words) <= TITLE_CLAUSE_WORDS:
+        return " ".join(words).rstrip(".!?;:,—–- ")
+    cuts = [
+        i
+        for i in range(6, TITLE_CLAUSE_WORDS + 1)
+        if words[i - 1][-1] in ",;:" or words[i].lower() in _CLAUSE_START or words[i] in ("—", "–")
+    ]
+    kept = words[: cuts[-1]] if cuts else words[:TITLE_WORDS]
+    while len(kept) > 1 and (kept[-1].lower().strip(",;:") in _TRAILING or kept[-1] in ("—", "–", "-")):
+        kept.pop()
+    return " ".join(kept).rstrip(".!?;:,—–- ")
 
 
 def find_byline(text: str) -> str:
@@ -161,42 +259,3 @@ def markdown_to_text(raw: str) -> str:
     text = re.sub(r"^\s{0,3}(>|[-*+]\s)\s*", "", text, flags=re.MULTILINE)
     text = re.sub(r"^\s*([-*_]\s*){3,}$", "", text, flags=re.MULTILINE)  # rules
     return text
-
-
-_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "td", "dt", "dd")
-_NON_CONTENT = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "iframe",
-    "svg",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-)
-
-
-def html_to_text(raw: str) -> tuple[str, str]:
-    """(title, text) of an HTML page: scripts, styles and navigation dropped, one block per paragraph."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-    for tag in soup(list(_NON_CONTENT)):
-        tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    heading = root.find("h1")
-    title = " ".join((heading or soup.title or soup).get_text(" ").split()) if (heading or soup.title) else ""
-    blocks = []
-    for element in root.find_all(_BLOCKS):
-        if element.find_parent(_BLOCKS):  # nested block: its parent already holds its text
-            continue
-        words = " ".join(element.get_text(" ").split())
-        if words:
-            blocks.append(words)
-    if not blocks:
-        blocks = [" ".join(root.get_text(" ").split())]
-    body = "\n\n".join(b for b in blocks if b)
-    return title, body

@@ -24,9 +24,10 @@ from qa.types import Passage
 
 PAGE = 5000
 ID_PAGE = 50_000  # listing ids only: each get() costs ~75 ms, so few large pages (0.3 s for 100,000 ids)
-CACHE_VERSION = 1
+CACHE_VERSION = 3
 # Passage fields kept in the index folder's passage cache (the text follows them in each row).
-_CACHED = ("article_id", "content_hash", "n_passages", "indexed_at", "title", "start", "end", "paragraph")
+_CACHED = ("article_id", "content_hash", "n_passages", "indexed_at", "title", "start", "end", "paragraph", "date",
+           "page_starts")  # fmt: skip
 _DEFAULTS = {"n_passages": 0, "indexed_at": 0.0}
 
 
@@ -59,6 +60,9 @@ class ArticleRecord:
     indexed_at: float
     published: str = ""
     byline: str = ""
+    date: str | None = None  # publication date, ISO
+    site: str = ""
+    source: str = ""
 
     @property
     def complete(self) -> bool:
@@ -71,6 +75,50 @@ class StoredPassage:
     title: str
     similarity: float = 0.0
     content_hash: str = ""
+    date: str | None = None  # the article's publication date, ISO
+    page_starts: tuple[int, ...] = ()  # a PDF's pages
+
+
+def page_starts(meta: dict) -> tuple[int, ...]:
+    value = meta.get("page_starts") or ""
+    return tuple(int(x) for x in value.split(",")) if value else ()
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Publication dates from ``since`` to ``until`` (ISO, both included; None: open). An article without a
+    date is outside every range that has a bound: nothing says when it was published."""
+
+    since: str | None = None
+    until: str | None = None
+
+    @property
+    def bounded(self) -> bool:
+        return bool(self.since or self.until)
+
+    def describe(self) -> str:
+        """ "between 2025-01-01 and 2025-12-31", "since 2025-01-01", "until 2024-12-31" or ""."""
+        if self.since and self.until:
+            return f"between {self.since} and {self.until}"
+        return f"since {self.since}" if self.since else (f"until {self.until}" if self.until else "")
+
+    def numbers(self) -> tuple[int, int]:
+        from index.dates import date_number
+
+        return max(date_number(self.since), 1), date_number(self.until) or 99_999_999
+
+    def holds(self, date: str | None) -> bool:
+        from index.dates import date_number
+
+        low, high = self.numbers()
+        return not self.bounded or low <= date_number(date) <= high
+
+    def where(self) -> dict | None:
+        """The Chroma ``where`` filter on the stored ``date_num``."""
+        if not self.bounded:
+            return None
+        low, high = self.numbers()
+        return {"$and": [{"date_num": {"$gte": low}}, {"date_num": {"$lte": high}}]}
 
 
 def _forget_embedded_system(path: Path) -> None:
@@ -296,7 +344,17 @@ class PassageStore:
         for meta, row in zip(metas, rows, strict=True):
             if current.get(meta["article_id"]) != meta["content_hash"]:
                 continue
-            out.append(StoredPassage(_passage(meta, row[-1]), meta.get("title", ""), 0.0, meta["content_hash"]))
+            passage = _passage(meta, row[-1])
+            out.append(
+                StoredPassage(
+                    passage,
+                    meta.get("title", ""),
+                    0.0,
+                    meta["content_hash"],
+                    meta.get("date") or None,
+                    page_starts(meta),
+                )
+            )
         out.sort(key=lambda p: (p.passage.article_id, p.passage.start))
         return out
 
@@ -339,27 +397,39 @@ class PassageStore:
             with contextlib.suppress(OSError):
                 tmp.unlink()
 
-    def search(self, vector: list[float], k: int) -> list[StoredPassage]:
-        """The ``k`` nearest passages. Reads Chroma directly, with the fields and the similarity
-        (exp(-distance)) of llama-index's ``ChromaVectorStore.query``, without rebuilding each hit's node."""
+    def search(self, vector: list[float], k: int, dates: DateRange | None = None) -> list[StoredPassage]:
+        """The ``k`` nearest passages (of articles published within ``dates``). Reads Chroma directly, with the
+        fields and the similarity (exp(-distance)) of llama-index's ``ChromaVectorStore.query``, without
+        rebuilding each hit's node."""
         if k <= 0:
             return []
         embedding = [float(x) for x in vector]
         include = ["documents", "metadatas", "distances"]
+        where = dates.where() if dates else None
         try:
-            result = self.collection.query(query_embeddings=[embedding], n_results=k, include=include)
+            result = self.collection.query(query_embeddings=[embedding], n_results=k, include=include, where=where)
         except Exception:  # a backend that refuses k > count: ask for what it has
             k = min(k, self.count())
             if k == 0:
                 return []
-            result = self.collection.query(query_embeddings=[embedding], n_results=k, include=include)
+            result = self.collection.query(query_embeddings=[embedding], n_results=k, include=include, where=where)
         out = []
         hits = zip(result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
         for text, meta, distance in hits:
             if not meta:  # deleted by another process since this process read the vector index: skip it
                 continue
             passage = _passage(meta, text or "")
-            out.append(StoredPassage(passage, meta.get("title", ""), math.exp(-distance), meta["content_hash"]))
+            similarity = math.exp(-distance)
+            out.append(
+                StoredPassage(
+                    passage,
+                    meta.get("title", ""),
+                    similarity,
+                    meta["content_hash"],
+                    meta.get("date") or None,
+                    page_starts(meta),
+                )
+            )
         return out
 
     def article_meta(self, article_id: str) -> dict:
@@ -390,6 +460,9 @@ def _records(groups: dict[tuple[str, str], dict]) -> dict[str, ArticleRecord]:
             indexed_at=float(meta.get("indexed_at", 0.0)),
             published=meta.get("published", ""),
             byline=meta.get("byline", ""),
+            date=meta.get("date") or None,
+            site=meta.get("site", ""),
+            source=meta.get("source", ""),
         )
         previous = records.get(article_id)
         if previous is None or (record.complete, record.indexed_at) > (previous.complete, previous.indexed_at):

@@ -39,7 +39,10 @@ def format_answer(a) -> str:
             quote = " ".join(c.quote.split())
             if len(quote) > 300:
                 quote = quote[:297] + "…"
-            lines.append(f"  [{c.n}] {c.title} ({c.article_id}, chars {c.start}-{c.end})")
+            page = f"p. {c.page}, " if c.page else ""
+            lines.append(
+                f"  [{c.n}] {c.title} ({c.date or 'date unknown'}; {c.article_id}, {page}chars {c.start}-{c.end})"
+            )
             lines.append(f"      “{quote}”")
     lines.append("")
     lines.append(f"({a.generator}, {a.timings.get('total', 0):.2f} s)")
@@ -52,7 +55,7 @@ def cmd_ask(args) -> int:
 
     settings = _settings(args)
     history = load_history_file(args.history) if args.history else None
-    a = engine_for(settings).answer(" ".join(args.question), history)
+    a = engine_for(settings).answer(" ".join(args.question), history, since=args.since, until=args.until)
     if args.json:
         print(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -84,6 +87,27 @@ def cmd_ingest(args) -> int:
     print(f"{folder}: {report.summary()}")
     _ensure_query_encoder(settings)
     return 0
+
+
+def cmd_add(args) -> int:
+    from index.add import add_sources
+    from index.embed import shared_embedder
+    from index.fetch import Fetcher, FetchPolicy
+    from index.ingest import ingest
+
+    settings = _settings(args)
+    report = add_sources(args.sources, settings.corpus_dir, Fetcher(FetchPolicy.from_settings(settings)))
+    for saved in report.saved:
+        state = "saved" if saved.written else "unchanged"
+        print(f"{state}: {saved.path.relative_to(settings.corpus_dir)}  {saved.title}  <{saved.url}>")
+    for _source, reason in report.failed:
+        print(f"not added: {reason}", file=sys.stderr)
+    if report.written:
+        ingested = ingest(settings, shared_embedder(settings.threads), settings.corpus_dir)
+        print(f"{settings.corpus_dir}: {ingested.summary()}")
+    else:
+        print("nothing new to ingest")
+    return 1 if report.failed else 0
 
 
 def _ensure_query_encoder(settings) -> None:
@@ -195,12 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--generator", choices=["extractive", "local", "openai"])
     ask.add_argument("--top-k", type=int)
     ask.add_argument("--history", help="JSON file with earlier turns [{role, content}, ...]")
+    ask.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this date")
+    ask.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this date")
     ask.set_defaults(func=cmd_ask)
 
     ing = sub.add_parser("ingest", help="index the corpus folder incrementally")
     ing.add_argument("folder", nargs="?", help="corpus folder (default: QA_CORPUS_DIR)")
     ing.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
     ing.set_defaults(func=cmd_ingest)
+
+    add = sub.add_parser("add", help="fetch RSS/Atom feeds and article links into the corpus, and ingest them")
+    add.add_argument("sources", nargs="+", metavar="FEED_OR_URL", help="feed URL or file, or an article URL")
+    add.set_defaults(func=cmd_add)
 
     srv = sub.add_parser("serve", help="start the Gradio chat")
     srv.add_argument("--host")

@@ -23,6 +23,7 @@ class Claim:
     n: int  # citation number
     article_id: str
     quote: str
+    date: str | None = None  # the article's publication date, ISO
 
 
 def _figures(text: str) -> set[tuple[str, str]]:
@@ -44,8 +45,16 @@ def _periods(text: str) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+def newer(a: Claim, b: Claim) -> str:
+    """Which of two disagreeing sources is the newer article, when both are dated differently; else ""."""
+    if not (a.date and b.date) or a.date == b.date:
+        return ""
+    first, second = (a, b) if a.date > b.date else (b, a)
+    return f" [{first.n}] is the newer article ({first.date}; [{second.n}]: {second.date})."
+
+
 def find_conflict(claims: list[Claim]) -> str:
-    """A sentence for the reader when two articles disagree, or ""."""
+    """A sentence for the reader when two articles disagree (saying which is newer when both are dated), or ""."""
     for i, a in enumerate(claims):
         for b in claims[i + 1 :]:
             if a.article_id == b.article_id:
@@ -58,12 +67,12 @@ def find_conflict(claims: list[Claim]) -> str:
                 figure = f"{number}{unit}" if unit == "%" else f"{number} {unit}"
                 return (
                     f"The sources give the {figure} figure over different periods: "
-                    f"[{a.n}] says “{periods_a[0]}”, [{b.n}] says “{periods_b[0]}”."
+                    f"[{a.n}] says “{periods_a[0]}”, [{b.n}] says “{periods_b[0]}”." + newer(a, b)
                 )
             units_a = {u for _, u in figures_a}
             context = set(tokenize(a.quote)) & set(tokenize(b.quote))
             if not shared and figures_a and figures_b and units_a & {u for _, u in figures_b} and len(context) >= 4:
                 fa = ", ".join(n + (u if u == "%" else " " + u) for n, u in sorted(figures_a))
                 fb = ", ".join(n + (u if u == "%" else " " + u) for n, u in sorted(figures_b))
-                return f"The sources give different figures: [{a.n}] says {fa}, [{b.n}] says {fb}."
+                return f"The sources give different figures: [{a.n}] says {fa}, [{b.n}] says {fb}." + newer(a, b)
     return ""

@@ -11,8 +11,11 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from index.dates import parse_bound
+from index.pdf import page_of
+from index.store import DateRange
 from qa.abstain import missing_answer_type
 from qa.citations import strip_markers
 from qa.condense import condense, split_context
@@ -21,6 +24,7 @@ from qa.generators import GeneratorError, generator_fix, get_generator
 from qa.generators.extractive import ExtractiveGenerator, ScoredSentence, best_margin, draft_from, with_short_answer
 from qa.limits import check_history
 from qa.reader import reader_question
+from qa.recency import asks_for_latest, prefer_recent
 from qa.redact import redact
 from qa.settings import Settings
 from qa.types import Answer, Citation, DroppedSentence, Progress, ScoredPassage, ShortAnswer
@@ -58,6 +62,23 @@ def clean_question(question: str) -> str:
     return cleaned
 
 
+def date_range(since: str | None, until: str | None) -> DateRange:
+    """The publication dates to answer from; a bound that is not YYYY-MM-DD, or a range that ends before it
+    starts, is a QuestionError saying so."""
+    bounds = []
+    for name, value in (("since", since), ("until", until)):
+        if value is None or not str(value).strip():
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(parse_bound(str(value)))
+        except ValueError as exc:
+            raise QuestionError(f"{name}: {exc}") from None
+    if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
+        raise QuestionError(f"since ({bounds[0]}) is after until ({bounds[1]}): no article can be in that range")
+    return DateRange(*bounds)
+
+
 @dataclass
 class _Draft:
     """What the verifier has accepted so far, numbered as the reader will see it."""
@@ -88,6 +109,8 @@ class _Draft:
                     passage_start=p.start,
                     passage_end=p.end,
                     score=scored.rerank,
+                    date=scored.date,
+                    page=page_of(scored.page_starts, start),
                 )
                 self.citations.append(existing)
             numbers.append(existing.n)
@@ -195,12 +218,16 @@ class Engine:
         top_k: int | None = None,
         retrievals: list | None = None,
         progress: bool = False,
+        since: str | None = None,
+        until: str | None = None,
     ) -> Iterator[str | Answer | Progress]:
         """Yields the verified answer text piece by piece, then the final ``Answer``. ``retrievals``, if
         given, receives the reranked ``Retrieval`` (the evaluation scores its ranked list). ``progress``: also
         yield a ``Progress`` at each stage and with each piece a model writes (for the chat; a consumer that
-        stops iterating stops the work, a model's generation included)."""
+        stops iterating stops the work, a model's generation included). ``since`` and ``until`` (YYYY-MM-DD, both
+        included) answer from the articles published in that range only."""
         started = time.perf_counter()
+        dates = date_range(since, until)
         self.sync()  # another process may have changed the index
         question = clean_question(question)
         history = check_history(history)  # qa/limits.py: bounded turns and characters
@@ -208,7 +235,9 @@ class Engine:
         top_k = top_k or self.settings.top_k
         if progress:
             yield Progress("Searching the articles")
-        retrieval = self.retriever.retrieve(standalone, self.settings.candidates)
+        retrieval = self.retriever.retrieve(standalone, self.settings.candidates, dates=dates)
+        if asks_for_latest(standalone):  # "latest", "most recent": newer articles first (qa/recency.py)
+            retrieval = replace(retrieval, passages=prefer_recent(retrieval.passages))
         if retrievals is not None:
             retrievals.append(retrieval)
         timings = {"retrieve": retrieval.timings["retrieve"], "rerank": retrieval.timings["rerank"]}
@@ -231,6 +260,10 @@ class Engine:
             mined, evidence = self._byline_evidence(mined, evidence)
         best_score = evidence[0].score if evidence else float("-inf")
         refusal = missing_answer_type(asked, [e.text for e in evidence])
+        if dates.bounded and not retrieval.passages:
+            refusal = (
+                f"no indexed article was published {dates.describe()} (undated articles are outside any date range)"
+            )
         if best_score < self.settings.abstain_threshold or refusal:
             yield ABSTAIN_TEXT
             timings["generate"] = time.perf_counter() - generated_at
@@ -292,7 +325,7 @@ class Engine:
             yield ABSTAIN_TEXT
             yield self._abstention(passages, timings, common, name, draft.dropped, notice)
             return
-        claims = [Claim(c.n, c.article_id, c.quote) for c in draft.citations]
+        claims = [Claim(c.n, c.article_id, c.quote, c.date) for c in draft.citations]
         conflict = find_conflict(claims)
         text = prefix + " ".join(draft.sentences)
         if conflict:
@@ -378,7 +411,14 @@ class Engine:
                 continue
             line = BYLINE_LINE.search(stored.passage.text)
             if line:
-                source = ScoredPassage(stored.passage, stored.title, mined[0].score, rerank=mined[0].score)
+                source = ScoredPassage(
+                    stored.passage,
+                    stored.title,
+                    mined[0].score,
+                    rerank=mined[0].score,
+                    date=stored.date,
+                    page_starts=stored.page_starts,
+                )
                 sentence = ScoredSentence(len(mined), line.start(1), line.end(1), line.group(1), mined[0].score)
                 return [*mined, source], [sentence]
         return mined, evidence
@@ -395,6 +435,8 @@ class Engine:
                 passage_start=p.passage.start,
                 passage_end=p.passage.end,
                 score=p.rerank,
+                date=p.date,
+                page=page_of(p.page_starts, p.passage.start),
             )
             for i, p in enumerate(passages[:3])
         ]

@@ -6,10 +6,12 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from index.embed import Embedder
 from index.keyword import KeywordIndex
 from index.query_encoder import QueryEncoder
-from index.store import PassageStore, StoredPassage
+from index.store import DateRange, PassageStore, StoredPassage
 from qa.rerank import CrossEncoder
 from qa.types import ScoredPassage
 
@@ -41,6 +43,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
         self._current: dict[str, str] = {}
+        self._dates: dict[str, str | None] = {}
 
     def refresh(self) -> None:
         """Rebuild the keyword index from the store (after an ingestion)."""
@@ -49,6 +52,7 @@ class Retriever:
         with self._lock:
             self._keyword = keyword
             self._current = {p.passage.article_id: p.content_hash for p in passages}
+            self._dates = {p.passage.article_id: p.date for p in passages}
 
     @property
     def keyword(self) -> KeywordIndex:
@@ -59,16 +63,26 @@ class Retriever:
     def titles(self) -> dict[str, str]:
         return {p.passage.article_id: p.title for p in self.keyword.passages}
 
-    def candidates(self, query: str, n: int) -> tuple[list[ScoredPassage], dict[str, float]]:
-        """Fused dense + keyword candidates (not yet reranked)."""
+    def date_of(self, article_id: str) -> str | None:
+        self.keyword  # noqa: B018 -- built on first use, with the dates
+        return self._dates.get(article_id)
+
+    def candidates(
+        self, query: str, n: int, dates: DateRange | None = None
+    ) -> tuple[list[ScoredPassage], dict[str, float]]:
+        """Fused dense + keyword candidates (not yet reranked), of articles published within ``dates``."""
         timings = {}
         started = time.perf_counter()
-        keyword_hits = self.keyword.search(query, n)
+        keyword = self.keyword
+        allowed = None
+        if dates is not None and dates.bounded:
+            allowed = np.array([dates.holds(p.date) for p in keyword.passages], dtype=bool)
+        keyword_hits = keyword.search(query, n, allowed)
         timings["keyword"] = time.perf_counter() - started
         started = time.perf_counter()
         vector = self.query_encoder.embed_query(query)
         dense_hits = [
-            s for s in self.store.search(vector, n) if self._current.get(s.passage.article_id) == s.content_hash
+            s for s in self.store.search(vector, n, dates) if self._current.get(s.passage.article_id) == s.content_hash
         ]
         timings["dense"] = time.perf_counter() - started
         by_id: dict[str, StoredPassage] = {}
@@ -87,6 +101,8 @@ class Retriever:
                 score=fused[key],
                 dense=dense_score.get(key),
                 keyword=keyword_score.get(key),
+                date=by_id[key].date,
+                page_starts=by_id[key].page_starts,
             )
             for key in order
         ]
@@ -98,11 +114,17 @@ class Retriever:
         return sorted(reranked, key=lambda p: -p.score)
 
     def retrieve(
-        self, query: str, candidates: int = 20, top_k: int | None = None, skip_repeats: bool = True
+        self,
+        query: str,
+        candidates: int = 20,
+        top_k: int | None = None,
+        skip_repeats: bool = True,
+        dates: DateRange | None = None,
     ) -> Retrieval:
-        """Fused candidates reranked; ``skip_repeats`` lets the reranker score a repeated text once."""
+        """Fused candidates reranked; ``skip_repeats`` lets the reranker score a repeated text once; ``dates``
+        limits them to articles published in that range."""
         started = time.perf_counter()
-        fused, timings = self.candidates(query, candidates)
+        fused, timings = self.candidates(query, candidates, dates)
         timings["retrieve"] = time.perf_counter() - started
         started = time.perf_counter()
         reranked = self.rerank(query, fused, skip_repeats)

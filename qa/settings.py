@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -39,6 +40,10 @@ class Settings:
     auth: str = ""  # "user:password" enables the UI's sign-in form
     allowed_hosts: str = ""  # more Host names the app answers to (comma-separated), besides loopback and host
     threads: int = 2
+    fetch_allow: str = ""  # internal networks `qa add` may fetch from (comma-separated: 127.0.0.1, 10.0.0.0/8)
+    fetch_timeout: float = 20.0  # seconds per page or feed
+    fetch_max_bytes: int = 5_000_000
+    fetch_delay: float = 1.0  # seconds between two requests
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -81,8 +86,24 @@ class Settings:
             raise SettingsError(f"QA_THREADS must be between 1 and 256, not {self.threads}")
         if not 0 <= self.port <= 65535:
             raise SettingsError(f"QA_PORT must be between 0 and 65535, not {self.port}")
+        if not 0 < self.fetch_timeout <= 3600:
+            raise SettingsError(f"QA_FETCH_TIMEOUT must be between 0 and 3600 seconds, not {self.fetch_timeout}")
+        if not 0 <= self.fetch_delay <= 600:
+            raise SettingsError(f"QA_FETCH_DELAY must be between 0 and 600 seconds, not {self.fetch_delay}")
+        if not 1 <= self.fetch_max_bytes <= 100_000_000:
+            raise SettingsError(f"QA_FETCH_MAX_BYTES must be between 1 and 100000000, not {self.fetch_max_bytes}")
+        for network in self.fetch_networks():
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"QA_FETCH_ALLOW: {network!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8)"
+                ) from None
         if self.generator == "openai" and not (self.openai_base_url and self.openai_model):
             raise SettingsError("QA_GENERATOR=openai needs QA_OPENAI_BASE_URL and QA_OPENAI_MODEL")
+
+    def fetch_networks(self) -> tuple[str, ...]:
+        return tuple(n.strip() for n in self.fetch_allow.split(",") if n.strip())
 
     def with_(self, **changes) -> Settings:
         new = replace(self, **changes)

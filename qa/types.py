@@ -15,6 +15,10 @@ class Article:
     source: str  # file path it was loaded from
     published: str = ""  # dateline or date, when the article gives one
     byline: str = ""
+    date: str | None = None  # publication date, ISO YYYY-MM-DD, when one is found (never the indexing time)
+    site: str = ""  # the site a web page came from
+    url: str = ""  # the address it was fetched from (qa add)
+    page_starts: tuple[int, ...] = ()  # a PDF's pages: where each starts in ``text`` (page 1 first)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class ScoredPassage:
     dense: float | None = None
     keyword: float | None = None
     rerank: float | None = None
+    date: str | None = None  # the article's publication date, ISO
+    page_starts: tuple[int, ...] = ()  # the article's pages (PDF), see Article
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class Citation:
     passage_start: int = 0  # the passage the quote lies in, for showing it in context
     passage_end: int = 0
     score: float | None = None
+    date: str | None = None  # the article's publication date (ISO YYYY-MM-DD), None when unknown
+    page: int | None = None  # the page the quote starts on, for a PDF
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,39 @@ def test_split_article_passages_slice_back_in_order_and_cover_every_character(te
     assert len({p.id for p in passages}) == len(passages)  # passage ids (article#start-end) are unique
 
 
+_WORDS = st.lists(st.sampled_from(["The", "harbour", "U.S.", "1,200", "said", "“Yes,”", "&", "<b>", "—", "Oct. 14, 2025", "谁", "🙂"]), min_size=3, max_size=40)  # fmt: skip
+
+
+@FUZZ
+@given(
+    paragraphs=st.lists(_WORDS.map(" ".join), min_size=1, max_size=6), suffix=st.sampled_from([".txt", ".md", ".html"])
+)
+def test_every_format_loads_to_text_whose_passages_slice_back(tmp_path_factory, paragraphs, suffix):
+    """Whatever a loader (trafilatura for pages) makes of a file, passages are exact slices of the article text."""
+    import html
+
+    from index.load import ArticleError, load_article
+
+    folder = tmp_path_factory.mktemp("formats")
+    if suffix == ".html":
+        body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        content = f"<html><head><title>T</title></head><body><nav>Menu</nav><article>{body}</article></body></html>"
+    else:
+        content = "\n\n".join(paragraphs)
+    (folder / f"a{suffix}").write_text(content, encoding="utf-8")
+    try:
+        article = load_article(folder / f"a{suffix}", folder)
+    except ArticleError:
+        return  # nothing left to index is a reason, not a crash
+    assert article.text and "Menu" not in article.text
+    for p in split_article(article):
+        assert article.text[p.start : p.end] == p.text
+    if suffix != ".html":
+        return
+    for paragraph in paragraphs:  # a page's paragraphs are kept whole, white space folded
+        assert " ".join(paragraph.split()) in article.text
+
+
 # --- sentence spans --------------------------------------------------------------------------------
 
 

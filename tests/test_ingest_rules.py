@@ -91,7 +91,8 @@ def test_the_content_hash_covers_everything_stored_with_a_passage():
     text or to the embedding model is a change, even where a loader takes them from outside the text."""
     base = Article("a", "Harbour opens", "The harbour opened.", "a.txt", "Monday", "By Ann Lee")
     digest = content_hash(base, "m")
-    changes = {"title": "Harbour shuts", "text": "The harbour shut.", "published": "Tuesday", "byline": "By Bo"}
+    changes = {"title": "Harbour shuts", "text": "The harbour shut.", "published": "Tuesday", "byline": "By Bo",
+               "date": "2025-10-14", "site": "Gull Island Times", "url": "https://gull.example/harbour"}  # fmt: skip
     for field, value in changes.items():
         assert content_hash(replace(base, **{field: value}), "m") != digest, field
     assert content_hash(base, "other/model") != digest

@@ -94,6 +94,18 @@ def test_conflict_different_figures_for_the_same_thing():
         ]
     )
     assert "different figures" in note and "170 million" in note and "150 million" in note
+    assert "newer" not in note  # neither article is dated
+
+
+def test_a_conflict_note_says_which_dated_article_is_newer():
+    monday = "TikTok has more than 170 million American users, officials said on Monday."
+    tuesday = "TikTok has about 150 million American users, officials said on Tuesday."
+    note = find_conflict([Claim(1, "a", monday, "2025-10-14"), Claim(2, "b", tuesday, "2024-05-02")])
+    assert note.endswith(" [1] is the newer article (2025-10-14; [2]: 2024-05-02).")
+    note = find_conflict([Claim(1, "a", monday, "2024-05-02"), Claim(2, "b", tuesday, "2025-10-14")])
+    assert note.endswith(" [2] is the newer article (2025-10-14; [1]: 2024-05-02).")
+    for dates in ((None, "2025-10-14"), ("2025-10-14", "2025-10-14")):  # unknown or equal: nothing to say
+        assert "newer" not in find_conflict([Claim(1, "a", monday, dates[0]), Claim(2, "b", tuesday, dates[1])])
 
 
 def test_condense_resolves_pronouns_and_ellipsis():

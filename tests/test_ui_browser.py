@@ -305,3 +305,57 @@ def test_conflicting_sources_are_flagged(page):
     page.locator("#nq-popover").wait_for(state="hidden")
     assert page.locator("#nq-sources .nq-card.nq-active").get_attribute("data-n") == "2"
     shot(page, "10_conflict")  # the one docs/screenshot.png is copied from
+
+
+SEED_TITLES = {
+    "000_2586af1d1969f1c3": "China and the United States held high-level trade talks in Madrid this week",
+    "001_5a078bd5f88d9d3b": "Trump and Xi Jinping engage in productive discussions on trade and TikTok",
+    "002_8ef5243a76c53072": "US-China negotiations proceed as hopes strengthen for trade war truce extension",
+    "003_688cffc4895f96d0": "Trump–Xi to discuss TikTok deal, future of U.S.-China relations",
+    "004_5d28d1c07f10a7a1": "China’s top trade negotiator, Li Chenggang, announced on Sunday",
+}
+
+
+def test_seed_articles_show_readable_titles_and_dates_in_the_corpus_tab_and_sources_panel(page):
+    page.get_by_role("tab", name="Corpus").click()
+    table = page.locator("#nq-articles")
+    page.wait_for_function("document.querySelector('#nq-articles').innerText.includes('China and the United States')")
+    text = table.inner_text()
+    for title in SEED_TITLES.values():
+        assert title in text, title
+    assert "…" not in text
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts() if h.strip()]
+    assert headers[:2] == ["Title", "Published"] and headers[-1] == "File"  # title and date first, file last
+    assert f"{TIKTOK_ID}.txt" in text  # the file name is there, not first
+    shot(page, "11_corpus_titles")
+    for article_id, title in SEED_TITLES.items():  # each row shows its title before its file name
+        assert text.index(title) < text.index(f"{article_id}.txt"), article_id
+
+    new_conversation(page)
+    titles = set()
+    for question in (TIKTOK_QUESTION, "What did Li Chenggang announce on Sunday?"):
+        ask(page, question)
+        panel = page.locator("#nq-sources .nq-turn:not([hidden])")
+        for card in panel.locator(".nq-card").all():
+            article_id = card.locator(".nq-id").inner_text()
+            title = card.locator(".nq-title").inner_text()
+            assert title == SEED_TITLES[article_id]
+            assert "date unknown" in card.locator(".nq-date").inner_text()  # the seed articles give no date
+            titles.add(title)
+    assert {SEED_TITLES[TIKTOK_ID], SEED_TITLES["004_5d28d1c07f10a7a1"]} <= titles  # once cut with "…"
+    shot(page, "12_sources_titles")
+
+
+def test_the_date_filter_limits_the_articles_answers_come_from(page):
+    """The seed articles give no date, so a bounded range leaves none of them: the answer is a refusal."""
+    new_conversation(page)
+    page.locator("#nq-since textarea, #nq-since input").first.fill("2025-01-01")
+    try:
+        refused = ask(page, TIKTOK_QUESTION)
+        assert "The articles don't say" in refused.inner_text()
+        assert "no indexed article was published since 2025-01-01" in refused.inner_text()
+        shot(page, "13_date_filter")
+    finally:
+        page.locator("#nq-since textarea, #nq-since input").first.fill("")
+    answered = ask(page, TIKTOK_QUESTION)
+    assert "170 million" in answered.inner_text()

@@ -63,8 +63,9 @@ def idle_box(**value) -> dict:
     return gr.update(submit_btn="Ask", stop_btn=False, placeholder=ASK_PLACEHOLDER, **value)
 
 
+MAX_STOPS_KEPT = 1000  # sessions whose last Stop is remembered (a bounded map)
 MAX_SESSION_TURNS = 30  # turns a browser session keeps (older ones leave the chat); each holds its sources
-ARTICLE_HEADERS = ["Title", "Article id", "Passages", "Indexed", "Dateline", "Byline"]
+ARTICLE_HEADERS = ["Title", "Published", "Byline", "Dateline", "Passages", "Indexed", "File"]
 
 
 def generator_choices(settings: Settings) -> list[str]:
@@ -152,6 +153,8 @@ class App:
         self.ingest = ingest or IngestQueue()  # corpus changes, one at a time, behind the answers
         self._feedback_lock = threading.Lock()
         self._export_dir = tempfile.TemporaryDirectory(prefix="nq-export-")  # removed with the App
+        self._stops: dict[str, float] = {}  # session -> when Stop was last pressed there
+        self._stops_lock = threading.Lock()
 
     @property
     def engine(self):
@@ -162,8 +165,16 @@ class App:
     def lookup(self, article_id: str):
         return corpus.find_article(self.settings, article_id)
 
-    def _options(self, generator: str | None, top_k) -> dict:
+    def _options(self, generator: str | None, top_k, since: str | None = None, until: str | None = None) -> dict:
+        from qa.pipeline import QuestionError, date_range
+
         options = {}
+        try:
+            dates = date_range(since, until)
+        except QuestionError as exc:
+            raise gr.Error(f"Date filter: {exc}") from None
+        if dates.bounded:
+            options["since"], options["until"] = dates.since, dates.until
         if generator:
             if generator not in generator_choices(self.settings):
                 raise gr.Error(
@@ -178,9 +189,24 @@ class App:
         return options
 
     # --- chat --------------------------------------------------------------------------------------
-    def chat(self, question: str, turns: list[dict] | None, generator: str, top_k: float, show_scores: bool):
+    def chat(
+        self,
+        question: str,
+        turns: list[dict] | None,
+        generator: str,
+        top_k: float,
+        show_scores: bool,
+        since: str = "",
+        until: str = "",
+        request: gr.Request = None,
+    ):
         """Stream one answer into the chat: (messages, turns, sources panel, question box, the question being
-        answered: what Stop puts back in the box)."""
+        answered: what Stop puts back in the box); ``since``/``until`` (YYYY-MM-DD or empty) limit it to articles
+        published in that range. Stop (``stopped``) marks this session; at its next step the answer ends with the
+        chat as it was and the question back in the box, and closing the engine's stream stops its work. (gradio's
+        own cancel closes a generator only after the step it is running, whose output could then bring the stopped
+        answer back after the stopped chat.)"""
+        asked_at = time.monotonic()
         turns = list(turns or [])[1 - MAX_SESSION_TURNS :]  # the session keeps MAX_SESSION_TURNS, this one too
         question = (question or "").strip()
         if not question:
@@ -189,7 +215,7 @@ class App:
         pending = {"question": question, "text": ""}
         yield render.turn_messages(turns, pending), gr.skip(), gr.skip(), busy_box(), question
         try:
-            options = self._options(generator, top_k)
+            options = self._options(generator, top_k, since, until)
             final: Answer | None = None
             stream = self.engine.stream(question, history_from_turns(turns), progress=True, **options)
             try:  # Stop closes this generator: closing the engine's stops its work (a model's generation too)
@@ -201,6 +227,9 @@ class App:
                         pending["stage"], pending["draft"] = item.stage, item.draft
                     else:
                         pending["text"] += item
+                    if self._stopped_since(request, asked_at):  # the last word is the stopped chat
+                        yield render.turn_messages(turns), gr.skip(), gr.skip(), idle_box(value=question), ""
+                        return
                     yield render.turn_messages(turns, pending), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             finally:
                 stream.close()
@@ -214,11 +243,22 @@ class App:
         panel = render.sources_panel(turns, bool(show_scores), self.lookup, active=len(turns) - 1)
         yield render.turn_messages(turns), turns, (panel if turn["answer"] else gr.skip()), idle_box(), ""
 
-    def stopped(self, turns: list[dict] | None, asked: str):
+    def stopped(self, turns: list[dict] | None, asked: str, request: gr.Request = None):
         """Stop pressed: the chat as it was before the question, which goes back into the box."""
+        if request is not None and request.session_hash:
+            with self._stops_lock:
+                self._stops[request.session_hash] = time.monotonic()
+                while len(self._stops) > MAX_STOPS_KEPT:  # the oldest first (dicts keep insertion order)
+                    self._stops.pop(next(iter(self._stops)))
         return render.turn_messages(list(turns or [])), idle_box(value=asked or ""), ""
 
     # --- conversations kept by the browser (ui/conversations.py) ---------------------------------
+    def _stopped_since(self, request: gr.Request | None, moment: float) -> bool:
+        if request is None or not request.session_hash:
+            return False
+        with self._stops_lock:
+            return self._stops.get(request.session_hash, float("-inf")) >= moment
+
     def remember(self, conversation_id: str, turns: list[dict] | None, store: list | None):
         """After an answer: the conversation saved at the top of the browser's list."""
         conversation_id = conversation_id or conversations.new_id()
@@ -313,12 +353,21 @@ class App:
         gr.Info("Thanks, your feedback was saved.", duration=3)
 
     # --- API ---------------------------------------------------------------------------------------
-    def api_ask(self, question: str, history_json: str = "[]", generator: str = "", top_k: int = 0) -> dict:
+    def api_ask(
+        self,
+        question: str,
+        history_json: str = "[]",
+        generator: str = "",
+        top_k: int = 0,
+        since: str = "",
+        until: str = "",
+    ) -> dict:
         """Answer a question from the articles. history_json: JSON list of earlier turns
         [{"role": "user"|"assistant", "content": "..."}]; generator: "" (default), extractive, local or
-        openai; top_k: passages handed to the generator (0 = default). Returns Answer.to_dict()."""
+        openai; top_k: passages handed to the generator (0 = default); since, until: "" or YYYY-MM-DD, only
+        articles published in that range (both days included). Returns Answer.to_dict()."""
         history = parse_history(history_json)
-        options = self._options(generator, top_k)
+        options = self._options(generator, top_k, since, until)
         try:
             return self.engine.answer(question, history, **options).to_dict()
         except Exception as exc:
@@ -334,8 +383,8 @@ class App:
         except StoreError as exc:
             log.warning("corpus list: %s", exc)
             return [], gr.update(choices=[], value=[]), f"No articles to show: {render.md(exc.public)}."
-        table = [[r.title, r.article_id, r.passages, r.indexed, r.published, r.byline] for r in rows]
-        choices = [(f"{r.article_id} — {r.title[:70]}", r.article_id) for r in rows]
+        table = [[r.title, r.date or "", r.byline, r.published, r.passages, r.indexed, r.file] for r in rows]
+        choices = [(f"{r.title[:70]} ({r.file})", r.article_id) for r in rows]
         passages = sum(r.passages for r in rows)
         status = f"**{len(rows)}** article{'s' if len(rows) != 1 else ''} · **{passages}** passages indexed"
         return table, gr.update(choices=choices, value=[]), status
@@ -437,6 +486,35 @@ class App:
         report_lines = lambda report: [f"Index updated: {render.md(report.ingest_summary)}"]  # noqa: E731
         yield from self._follow("re-scan of the corpus folder", work, report_lines)
 
+    def add_links(self, text: str):
+        """Fetch the feeds and article links in ``text`` (one or more, separated by spaces or lines) into the
+        corpus and re-index, in the ingestion queue; yields (status, table, delete choices, header, link box)."""
+        sources = (text or "").split()
+        if not sources:
+            yield (*self._after_change(["Paste a feed or article link (http or https) first."]), gr.skip())
+            return
+        if len(sources) > corpus.MAX_LINKS:
+            yield (*self._after_change([f"⚠ At most {corpus.MAX_LINKS} links at a time."]), gr.skip())
+            return
+
+        def report_lines(result) -> list[str]:
+            report, summary = result
+            lines = [
+                f"- {'✓ Added' if s.written else '= Unchanged'} **{render.md(s.title or s.url)}** "
+                f"({render.md(s.path.name)})"
+                for s in report.saved
+            ]
+            lines += [f"- ✗ {render.md(reason)}" for _, reason in report.failed]
+            lines.append(f"\nIndex updated: {render.md(summary)}" if summary else "\nNothing new to index.")
+            return lines
+
+        label = f"{len(sources)} feed{'s' if len(sources) != 1 else ''} or link{'s' if len(sources) != 1 else ''}"
+        work = lambda progress: corpus.add_links(self.settings, sources, progress)  # noqa: E731
+        outputs = list(self._follow(label, work, report_lines))
+        for waiting in outputs[:-1]:
+            yield (*waiting, gr.skip())
+        yield (*outputs[-1], "")
+
 
 def build_app(settings: Settings) -> gr.Blocks:
     """The whole app for one Settings object; launch it with ``serve`` (or ``launch(**launch_options(s))``)."""
@@ -532,17 +610,23 @@ def build_app(settings: Settings) -> gr.Blocks:
                         )
                         with gr.Column(scale=2, min_width=170, elem_id="nq-settings-side"):
                             show_scores = gr.Checkbox(label="Show retrieval scores", elem_id="nq-scores")
+                    with gr.Row(elem_id="nq-dates", equal_height=True):
+                        since, until = (
+                            gr.Textbox(label=f"Published {which}", placeholder="YYYY-MM-DD", elem_id=f"nq-{which}",
+                                       max_length=10, min_width=150)
+                            for which in ("since", "until")
+                        )  # fmt: skip
             with gr.Tab("Corpus", id="corpus"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         articles = gr.Dataframe(
                             headers=ARTICLE_HEADERS,
-                            datatype=["str", "str", "number", "str", "str", "str"],
+                            datatype=["str", "str", "str", "str", "number", "str", "str"],
                             interactive=False,
                             wrap=True,
                             label="Indexed articles",
                             elem_id="nq-articles",
-                            column_widths=["29%", "19%", "10%", "12%", "15%", "15%"],
+                            column_widths=["27%", "13%", "13%", "11%", "10%", "12%", "14%"],
                         )
                     with gr.Column(scale=2, min_width=320):
                         files = gr.File(
@@ -557,6 +641,15 @@ def build_app(settings: Settings) -> gr.Blocks:
                             label="Replace existing articles (same name or same text)",
                             elem_id="nq-replace",
                         )
+                        with gr.Row(equal_height=True):
+                            links = gr.Textbox(
+                                label="Add from a feed or link (RSS/Atom or article URL, http or https)",
+                                placeholder="https://example.com/news/feed.xml",
+                                elem_id="nq-links",
+                                scale=4,
+                                max_length=4000,
+                            )
+                            add_btn = gr.Button("Fetch and add", size="md", elem_id="nq-add", scale=1)
                         corpus_status = gr.Markdown("", elem_id="nq-corpus-status")
                         to_delete = gr.Dropdown(
                             choices=[],
@@ -570,7 +663,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                             rescan_btn = gr.Button("Re-scan corpus folder", size="md", elem_id="nq-rescan")
                         confirmation = gr.Textbox(value="", visible=False)
 
-        ask_inputs = [question, turns, generator, top_k, show_scores]
+        ask_inputs = [question, turns, generator, top_k, show_scores, since, until]
         ask_outputs = [chatbot, turns, sources, question, asked]
         private = {"api_visibility": "private"}
 
@@ -582,7 +675,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             return event
 
         # always_last: a question sent while one is pending waits in the box and is asked next, never dropped.
-        asking = after_answer(
+        after_answer(
             question.submit(
                 app.chat,
                 ask_inputs,
@@ -599,11 +692,11 @@ def build_app(settings: Settings) -> gr.Blocks:
             value = data.value
             return value.get("text", "") if isinstance(value, dict) else str(value)
 
-        example = chatbot.example_select(pick_example, None, question, queue=False, **private).then(
+        chained = chatbot.example_select(pick_example, None, question, queue=False, **private).then(
             app.chat, ask_inputs, ask_outputs, concurrency_id="ask", show_progress="hidden", **private
         )
-        after_answer(example)
-        question.stop(app.stopped, [turns, asked], [chatbot, question, asked], cancels=[asking, example], **private)
+        after_answer(chained)
+        question.stop(app.stopped, [turns, asked], [chatbot, question, asked], queue=False, **private)
         shown = [chatbot, turns, sources, conversation_id]
         past.input(app.reopen, [past, kept, show_scores], shown, **private).then(
             app.exports, [conversation_id, turns], [export_md, export_json], **private
@@ -649,6 +742,14 @@ def build_app(settings: Settings) -> gr.Blocks:
             js="(ids, _) => [ids, (ids && ids.length && window.confirm("
             "'Delete ' + ids.length + ' article(s) from the corpus folder and the index?')) ? "
             "'delete ' + ids.join(', ') : '']",
+        )
+        add_btn.click(
+            app.add_links,
+            [links],
+            [*corpus_outputs, links],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="corpus",
         )
         rescan_btn.click(
             app.rescan,

@@ -290,6 +290,20 @@ def delete(settings: Settings, ids: list[str], progress: ProgressFn | None = Non
     return report
 
 
+MAX_LINKS = 10  # feeds or links per request from the app
+
+
+def add_links(settings: Settings, sources: list[str], progress: ProgressFn | None = None):
+    """Fetch feeds and links into the corpus (index/add.py, under ``QA_FETCH_*``) and re-index when a file was
+    written: (AddReport, ingest summary or "")."""
+    from index.add import add_sources
+    from index.fetch import Fetcher, FetchPolicy
+
+    with _CORPUS_LOCK:
+        report = add_sources(sources, Path(settings.corpus_dir), Fetcher(FetchPolicy.from_settings(settings)))
+        return report, (reindex(settings, progress) if report.written else "")
+
+
 def rescan(settings: Settings, progress: ProgressFn | None = None) -> ChangeReport:
     with _CORPUS_LOCK:
         check_writable(settings)
@@ -305,6 +319,8 @@ class ArticleRow:
     published: str
     byline: str
     complete: bool
+    date: str | None = None  # publication date, ISO
+    file: str = ""  # the file's name in the corpus folder
 
     @property
     def indexed(self) -> str:
@@ -320,7 +336,17 @@ def list_articles(settings: Settings) -> list[ArticleRow]:
 
     store = PassageStore(settings, Embedder.name, Embedder.dim, create=False)
     rows = [
-        ArticleRow(r.article_id, r.title, r.passages, r.indexed_at, r.published, r.byline, r.complete)
+        ArticleRow(
+            r.article_id,
+            r.title,
+            r.passages,
+            r.indexed_at,
+            r.published,
+            r.byline,
+            r.complete,
+            r.date,
+            Path(r.source).name if r.source else r.article_id,
+        )
         for r in store.articles().values()
     ]
     return sorted(rows, key=lambda r: (-r.indexed_at, r.article_id))  # newest first

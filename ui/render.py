@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from index.instructions import planted_instructions
 from qa.types import Article
@@ -28,6 +29,19 @@ ArticleLookup = Callable[[str], "Article | None"]
 def esc(text: str) -> str:
     """HTML-escape, and neutralise Markdown and LaTeX characters (for chat messages)."""
     return str(text).translate(_ENTITIES)
+
+
+def date_label(iso: str | None) -> str:
+    """A publication date as people read it ("Oct 14, 2025"); "date unknown" when there is none."""
+    from datetime import date
+
+    if not iso:
+        return "date unknown"
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day:%b} {day.day}, {day.year}"
 
 
 def plain(text: str) -> str:
@@ -213,13 +227,18 @@ def _context(article: Article | None, c: dict) -> tuple[str, str]:
 def _card(c: dict, turn: int, article: Article | None, show_scores: bool, closest: bool) -> str:
     n = c["n"]
     context, note = _context(article, c)
-    meta = [f'<code class="nq-id">{plain(c["article_id"])}</code>']
+    iso = c.get("date") or (article.date if article else None)
+    meta = [f'<time class="nq-date" datetime="{plain(iso or "")}">{plain(date_label(iso))}</time>']
     if article and article.published:
         meta.append(f'<span class="nq-dateline">{plain(article.published)}</span>')
     if article and article.byline:
         meta.append(f'<span class="nq-byline">{plain(article.byline)}</span>')
+    if c.get("page"):
+        meta.append(f'<span class="nq-page">p. {int(c["page"])}</span>')
     if show_scores and c.get("score") is not None:
         meta.append(f'<span class="nq-score" title="cross-encoder relevance (logit)">relevance {c["score"]:.2f}</span>')
+    file_name = Path(article.source).name if article and article.source else c["article_id"]
+    meta.append(f'<code class="nq-id" title="file: {plain(file_name)}">{plain(c["article_id"])}</code>')
     cls = "nq-card nq-card-closest" if closest else "nq-card"
     button = (
         f'<button type="button" class="nq-open" data-article="{plain(c["article_id"])}" '
@@ -253,7 +272,10 @@ def copy_text(answer: dict) -> str:
         lines.append("")
         lines.append("Sources:")
         for c in sources:
-            lines.append(f"[{c['n']}] {c['title']} ({c['article_id']}, chars {c['start']}-{c['end']}): “{c['quote']}”")
+            when = c.get("date") or "date unknown"
+            lines.append(
+                f"[{c['n']}] {c['title']} ({when}; {c['article_id']}, chars {c['start']}-{c['end']}): “{c['quote']}”"
+            )
     return "\n".join(lines)
 
 
@@ -363,9 +385,10 @@ def article_view(article: Article, start: int, end: int) -> dict:
     hit = re.sub(r"\n+", '</mark></p><p><mark class="nq-hit-more">', quoted_instructions(text, start, end, planted))
     body = f'<p>{paragraphs(0, start)}<mark id="nq-hit">{hit}</mark>{paragraphs(end, len(text))}</p>'
     body = body.replace("<p></p>", "")
-    meta = [plain(article.id)]
+    meta = [plain(date_label(article.date))]
     if article.published:
         meta.append(plain(article.published))
     if article.byline:
         meta.append(plain(article.byline))
+    meta.append(plain(Path(article.source).name if article.source else article.id))
     return {"title": plain(article.title), "meta": " · ".join(meta), "html": body}

@@ -190,6 +190,7 @@ class LocalGenerator:
                 except queue.Empty:
                     if not worker.is_alive() and pieces.empty():
                         raise GeneratorError("the local model stopped without finishing its answer") from None
+                    yield ""  # a heartbeat while the model reads its prompt: the consumer may stop here
                     continue
                 if item is _DONE:
                     break
