@@ -77,11 +77,14 @@ def test_a_read_only_index_answers_and_refuses_changes_plainly(tmp_path, embedde
     upload.write_text("Harbour opens\n\nThe harbour opened on Tuesday after nine years of work, officials said.\n")
     corpus_before = sorted(p.name for p in Path(settings.corpus_dir).iterdir())
     with caplog.at_level(logging.WARNING, logger="ui.app"):
-        status = list(app.upload([str(upload)]))[-1][0]
+        big = tmp_path / "big.txt"
+        big.write_bytes(b"x" * (corpus.MAX_UPLOAD_BYTES + 1))
+        status = list(app.upload([str(upload), str(big)]))[-1][0]
         deleted = list(app.delete([TIKTOK_ID], delete_phrase([TIKTOK_ID])))[-1][0]
     for message in (status, deleted):
         assert message.startswith("⚠ Nothing was changed: the article index is read-only"), message
         assert str(tmp_path) not in message
+    assert "big.txt**: 2,000,001 bytes is over the 2 MB limit" in status  # what was refused on the way in, too
     assert sorted(p.name for p in Path(settings.corpus_dir).iterdir()) == corpus_before  # nothing saved or lost
     assert str(index) in caplog.text  # the operator's version, with the folder, is in the log
     assert _files(index / "chroma") == before

@@ -393,9 +393,10 @@ class App:
         table, choices, status = self.corpus_view()
         return "\n".join(lines), table, choices, status
 
-    def _follow(self, label: str, work, report_lines):
+    def _follow(self, label: str, work, report_lines, before: tuple[str, ...] = ()):
         """Queue ``work(progress)`` in the ingestion queue and follow it: yields the corpus outputs with a status
-        line while it waits and runs, then with ``report_lines(result)`` (or the error) when it is done."""
+        line while it waits and runs, then with ``report_lines(result)`` (or the error, then ``before``: what was
+        refused on the way in) when it is done."""
         job, future = self.ingest.submit(label, work)
         while not wait([future], timeout=FOLLOW_INTERVAL).done:
             yield f"⏳ {render.md(self.ingest.status(job))}", gr.skip(), gr.skip(), gr.skip()
@@ -403,9 +404,9 @@ class App:
             lines = report_lines(future.result())
         except StoreError as exc:  # e.g. a read-only index: checked before any file was changed
             log.warning("corpus change refused: %s", exc)
-            lines = [f"⚠ Nothing was changed: {render.md(exc.public)}."]
+            lines = [f"⚠ Nothing was changed: {render.md(exc.public)}.", *before]
         except Exception as exc:
-            lines = [f"⚠ {render.md(friendly_error(exc))}"]
+            lines = [f"⚠ {render.md(friendly_error(exc))}", *before]
         yield self._after_change(lines)
 
     def upload(self, files: list[str] | None, replace: bool = False):
@@ -457,7 +458,7 @@ class App:
 
         label = f"upload of {len(files)} file{'s' if len(files) != 1 else ''}"
         work = lambda progress: corpus.upload(self.settings, items, progress, replace=bool(replace))  # noqa: E731
-        for outputs in self._follow(label, work, report_lines):
+        for outputs in self._follow(label, work, report_lines, tuple(lines)):
             yield (*outputs, None)  # the file box empties at once
 
     def delete(self, ids: list[str] | None, confirmation: str = ""):
