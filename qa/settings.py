@@ -36,6 +36,7 @@ class Settings:
     auth: str = ""  # "user:password" enables the UI's sign-in form
     allowed_hosts: str = ""  # more Host names the app answers to (comma-separated), besides loopback and host
     threads: int = 2
+    multilingual: int = 1  # 1: detect languages, embed non-English passages with multilingual e5 too; 0: off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -72,6 +73,8 @@ class Settings:
             )
         if not 1 <= self.threads <= 256:
             raise SettingsError(f"QA_THREADS must be between 1 and 256, not {self.threads}")
+        if self.multilingual not in (0, 1):
+            raise SettingsError(f"QA_MULTILINGUAL must be 0 or 1, not {self.multilingual}")
         if not 0 <= self.port <= 65535:
             raise SettingsError(f"QA_PORT must be between 0 and 65535, not {self.port}")
         if self.generator == "openai" and not (self.openai_base_url and self.openai_model):

@@ -26,6 +26,7 @@ class Passage:
     start: int
     end: int
     paragraph: int  # index of the paragraph the passage starts in
+    language: str = ""  # ISO 639-1 code detected at ingestion (index/language.py); "" when not known
 
     @property
     def id(self) -> str:
@@ -57,6 +58,7 @@ class Citation:
     passage_start: int = 0  # the passage the quote lies in, for showing it in context
     passage_end: int = 0
     score: float | None = None
+    language: str = ""  # the quote's language (ISO 639-1), as detected at ingestion
 
 
 @dataclass(frozen=True)
