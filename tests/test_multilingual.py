@@ -221,3 +221,46 @@ def test_with_multilingual_off_the_english_question_does_not_find_the_spanish_an
         "What does Washington want to limit regarding Chinese state companies?"
     )
     assert "anticompetitivas" not in a.text and "In Spanish" not in a.text
+
+
+def test_the_sources_panel_names_the_passage_language():
+    from ui.render import _card, copy_text
+
+    citation = {
+        "n": 1,
+        "article_id": SPANISH_ARTICLE,
+        "title": "US-China negotiations",
+        "quote": "Las empresas americanas han buscado mayor claridad.",
+        "start": 0,
+        "end": 51,
+        "passage_start": 0,
+        "passage_end": 51,
+        "score": 2.0,
+        "language": "es",
+    }
+    card = _card(citation, 0, None, show_scores=False, closest=False)
+    assert ">Spanish</span>" in card and 'lang="es"' in card
+    assert "Spanish" not in _card({**citation, "language": ""}, 0, None, show_scores=False, closest=False)
+    assert f"({SPANISH_ARTICLE}, chars 0-51, Spanish)" in copy_text(
+        {"text": "In Spanish: ...", "citations": [citation]}
+    )
+
+
+@pytest.mark.parametrize(("raw", "value"), [("0", 0), ("1", 1)])
+def test_the_multilingual_setting(raw, value):
+    from qa.settings import Settings, SettingsError
+
+    assert Settings.from_env({"QA_MULTILINGUAL": raw}).multilingual == value
+    with pytest.raises(SettingsError, match="QA_MULTILINGUAL must be 0 or 1"):
+        Settings.from_env({"QA_MULTILINGUAL": "2"})
+
+
+def test_make_bench_keeps_the_sections_measured_by_hand(tmp_path):
+    """docs/benchmarks.md is rewritten by `make bench`; the languages figures below its marker survive."""
+    from qa.bench import BY_HAND, kept_by_hand
+
+    page = tmp_path / "benchmarks.md"
+    assert kept_by_hand(page) == ""
+    page.write_text(f"# Benchmarks\nold figures\n\n{BY_HAND}\n## Languages\nkept\n", encoding="utf-8")
+    assert kept_by_hand(page) == f"\n{BY_HAND}\n## Languages\nkept\n"
+    assert BY_HAND in (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
