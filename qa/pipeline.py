@@ -133,10 +133,6 @@ class Engine:
                 self._retriever = self._build_retriever(fresh=False)
             return self._retriever
 
-    @property
-    def extractive(self) -> ExtractiveGenerator:
-        return ExtractiveGenerator(self.retriever.reranker)
-
     def _multilingual(self, fresh: bool, cross_encoder):
         """Language detection and e5 (QA_MULTILINGUAL=1): the models once per engine, the e5 collection per
         index generation (None when the index holds no non-English passage)."""
