@@ -15,7 +15,9 @@ from pathlib import Path
 from index.dates import date_number
 from index.embed import Embedder, passage_text_for_embedding
 from index.generation import bump_generation
+from index.language import LANGUAGE_VERSION, LanguageDetector
 from index.load import ArticleError, Skipped, corpus_files, load_article
+from index.multilingual import multilingual_collection, sync_multilingual
 from index.split import SPLITTER_VERSION, passage_limit_error, split_article
 from index.store import READ_ONLY_PUBLIC, PassageStore, StoreError, now
 from qa.settings import Settings
@@ -33,6 +35,8 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     passages_embedded: int = 0
     seconds: float = 0.0
+    multilingual_embedded: int = 0  # non-English passages embedded with e5 as well (index/multilingual.py)
+    multilingual_seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
@@ -47,6 +51,10 @@ class IngestReport:
             f"{len(self.skipped)} skipped",
             f"{self.passages_embedded} passages embedded in {self.seconds:.1f} s",
         ]
+        if self.multilingual_embedded:
+            parts.append(
+                f"{self.multilingual_embedded} non-English passages embedded with e5 in {self.multilingual_seconds:.1f} s"
+            )
         return ", ".join(parts)
 
 
@@ -54,6 +62,7 @@ def content_hash(article: Article, embed_model: str) -> str:
     digest = hashlib.sha256()
     for part in (
         SPLITTER_VERSION,
+        LANGUAGE_VERSION,  # every passage carries its language: a new detector re-ingests
         embed_model,
         article.title,
         article.published,
@@ -116,8 +125,12 @@ def ingest(
     corpus_dir: Path | None = None,
     progress: ProgressFn | None = None,
     rebuild: bool = False,
+    detector: LanguageDetector | None = None,
+    e5=None,
 ) -> IngestReport:
-    """Bring the store in line with the corpus folder."""
+    """Bring the store in line with the corpus folder. ``detector`` (built here when not given) labels every
+    passage with its language; with ``settings.multilingual`` the non-English ones are also embedded with
+    ``e5`` (an ``index.multilingual.E5Encoder``, built here only when there is something to embed)."""
     import time
 
     started = time.perf_counter()
@@ -125,7 +138,8 @@ def ingest(
     articles, skipped = load_corpus(corpus_dir)
     with ingest_lock(settings):
         if rebuild:
-            _drop_collection(settings)
+            _drop_collection(settings, settings.collection)
+            _drop_collection(settings, multilingual_collection(settings))
         store = PassageStore(settings, embedder.name, embedder.dim)
         stored, versions = store.inventory()  # one pass over the store's metadata, nothing per article
         wanted = {a.id: a for a in articles}
@@ -156,16 +170,32 @@ def ingest(
         if rebuild or deleted or todo or stale:
             bump_generation(settings.index_dir)  # readers reload: articles may vanish from here on
         store.delete_ids([i for (article_id, _), ids in versions.items() if article_id not in wanted for i in ids])
-        embedded = _embed_and_store(store, embedder, todo, progress)
+        detector = detector or LanguageDetector()
+        embedded = _embed_and_store(store, embedder, todo, progress, detector)
         # Superseded versions (and leftovers of a killed run) go only once the current version is stored:
         # every stored version of a wanted article whose hash is not the article's current one.
         store.delete_ids(stale)
-        if rebuild or deleted or todo or stale:
+        e5_started = time.perf_counter()
+        e5_added, e5_deleted = sync_multilingual(settings, store, e5) if settings.multilingual else (0, 0)
+        e5_seconds = time.perf_counter() - e5_started
+        if rebuild or deleted or todo or stale or e5_added or e5_deleted:
             bump_generation(settings.index_dir)  # readers reload the finished state
-    return IngestReport(added, updated, deleted, unchanged, skipped, embedded, time.perf_counter() - started)
+    return IngestReport(
+        added,
+        updated,
+        deleted,
+        unchanged,
+        skipped,
+        embedded,
+        time.perf_counter() - started,
+        e5_added,
+        e5_seconds if e5_added else 0.0,
+    )
 
 
-def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: ProgressFn | None) -> int:
+def _embed_and_store(
+    store: PassageStore, embedder: Embedder, todo, progress: ProgressFn | None, detector: LanguageDetector
+) -> int:
     rows = []
     for article, digest, passages in todo:
         meta = {
@@ -182,7 +212,7 @@ def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: Pr
             "url": article.url,
             "page_starts": ",".join(map(str, article.page_starts)),  # a PDF's pages, "" otherwise
         }
-        rows.extend((p, meta) for p in passages)
+        rows.extend((p, {**meta, "language": detector.detect(p.text)}) for p in passages)
     total = len(rows)
     if progress and total:
         progress(0, total, "passages")  # the bar shows (and times) the first batch too
@@ -195,16 +225,16 @@ def _embed_and_store(store: PassageStore, embedder: Embedder, todo, progress: Pr
     return total
 
 
-def _drop_collection(settings: Settings) -> None:
-    """Delete the collection (``--rebuild``); none there yet is fine, any other failure is a StoreError."""
+def _drop_collection(settings: Settings, name: str) -> None:
+    """Delete a collection (``--rebuild``); none there yet is fine, any other failure is a StoreError."""
     from chromadb.errors import NotFoundError
 
     from index.store import chroma_client
 
     client = chroma_client(settings, create=True)
     try:
-        client.delete_collection(settings.collection)
+        client.delete_collection(name)
     except NotFoundError:
         pass  # nothing to drop
     except Exception as exc:
-        raise StoreError(f"cannot drop the index collection {settings.collection!r} to rebuild it: {exc}") from None
+        raise StoreError(f"cannot drop the index collection {name!r} to rebuild it: {exc}") from None

@@ -24,10 +24,10 @@ from qa.types import Passage
 
 PAGE = 5000
 ID_PAGE = 50_000  # listing ids only: each get() costs ~75 ms, so few large pages (0.3 s for 100,000 ids)
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 # Passage fields kept in the index folder's passage cache (the text follows them in each row).
 _CACHED = ("article_id", "content_hash", "n_passages", "indexed_at", "title", "start", "end", "paragraph", "date",
-           "page_starts")  # fmt: skip
+           "page_starts", "language")  # fmt: skip
 _DEFAULTS = {"n_passages": 0, "indexed_at": 0.0}
 
 
@@ -291,6 +291,10 @@ class PassageStore:
     def count(self) -> int:
         return self.collection.count()
 
+    def ids(self) -> list[str]:
+        """Every stored passage id (listing ids only is cheap)."""
+        return [passage_id for page in self._pages([], ID_PAGE) for passage_id in page["ids"]]
+
     def _pages(self, include: list[str], size: int = PAGE) -> Iterator[dict]:
         offset = 0
         while True:
@@ -344,7 +348,7 @@ class PassageStore:
         for meta, row in zip(metas, rows, strict=True):
             if current.get(meta["article_id"]) != meta["content_hash"]:
                 continue
-            passage = _passage(meta, row[-1])
+            passage = passage_from_meta(meta, row[-1])
             out.append(
                 StoredPassage(
                     passage,
@@ -418,7 +422,7 @@ class PassageStore:
         for text, meta, distance in hits:
             if not meta:  # deleted by another process since this process read the vector index: skip it
                 continue
-            passage = _passage(meta, text or "")
+            passage = passage_from_meta(meta, text or "")
             similarity = math.exp(-distance)
             out.append(
                 StoredPassage(
@@ -470,8 +474,15 @@ def _records(groups: dict[tuple[str, str], dict]) -> dict[str, ArticleRecord]:
     return records
 
 
-def _passage(meta: dict, text: str) -> Passage:
-    return Passage(meta["article_id"], text, int(meta["start"]), int(meta["end"]), int(meta["paragraph"]))
+def passage_from_meta(meta: dict, text: str) -> Passage:
+    return Passage(
+        meta["article_id"],
+        text,
+        int(meta["start"]),
+        int(meta["end"]),
+        int(meta["paragraph"]),
+        meta.get("language") or "",
+    )
 
 
 def now() -> float:

@@ -1312,8 +1312,21 @@ def write_report(results: dict, out: Path, chart_path: Path) -> None:
     except ValueError:
         chart_name = str(chart_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(results, summary, chart_name))
+    out.write_text(render(results, summary, chart_name) + kept_by_hand(out))
     say(f"wrote {out} and {chart_path}")
+
+
+BY_HAND = "<!-- measured by hand: `make bench` keeps what follows -->"
+
+
+def kept_by_hand(out: Path) -> str:
+    """The sections after ``BY_HAND`` in the page being replaced (figures this bench does not measure)."""
+    try:
+        text = out.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = text.find(BY_HAND)
+    return "\n" + text[at:] if at >= 0 else ""
 
 
 # --- entry point ---------------------------------------------------------------------------------

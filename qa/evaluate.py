@@ -27,8 +27,11 @@ articles), ``paraphrase`` (the question avoids the article's words), ``multi-art
 than one article), ``follow-up`` (needs ``history`` to resolve a pronoun, possibly two turns back),
 ``describe`` (how did/does ..., what happened: a description in the text), ``why`` (a reason the articles
 state), ``summary`` (summarize / what is the article about), ``comparison`` (two things, figures or
-positions set side by side, possibly across articles), ``unanswerable`` (the articles do not give the fact)
-and ``false-premise`` (the question assumes something the articles do not say). For describe, why and
+positions set side by side, possibly across articles), ``unanswerable`` (the articles do not give the fact),
+``false-premise`` (the question assumes something the articles do not say) and ``cross-lingual`` (question
+and answer in different languages: Spanish questions over English passages, English questions that only the
+Spanish paragraph answers; an item without aliases is one that neither language answers, where abstaining
+is right). For describe, why and
 summary items the aliases are distinctive phrases of the sentences that answer.
 
 Unanswerable and false-premise items (``ABSTAIN_CATEGORIES``: the right behaviour is to abstain) have empty
@@ -68,8 +71,10 @@ CATEGORIES = (
     "summary",
     "comparison",
     "false-premise",
+    "cross-lingual",
 )
 ABSTAIN_CATEGORIES = ("unanswerable", "false-premise")  # the right answer is an abstention
+MIXED_CATEGORIES = ("cross-lingual",)  # answerable when the item gives aliases, else an abstention is right
 STAGES = ("retrieve", "rerank", "generate", "total")
 HIT_AT = (1, 5, 10)
 DEFAULT_SET = Path(__file__).resolve().parent.parent / "eval" / "seed.jsonl"
@@ -118,6 +123,8 @@ class EvalItem:
 
     @property
     def answerable(self) -> bool:
+        if self.category in MIXED_CATEGORIES:
+            return bool(self.answers or self.all_of)
         return self.category not in ABSTAIN_CATEGORIES
 
     def gold(self) -> dict:
@@ -192,7 +199,8 @@ def parse_item(data, line: int = 0) -> EvalItem:
             or not isinstance(turn.get("content"), str)
         ):
             raise ValueError(f'\'history\' turn {n} must be {{"role": "user"|"assistant", "content": text}}')
-    if category in ABSTAIN_CATEGORIES:
+    abstain = category in ABSTAIN_CATEGORIES or (category in MIXED_CATEGORIES and not answers and not all_of)
+    if abstain:
         given = [k for k in ("answers", "all_of", "article_ids", "quote") if data.get(k)]
         if given:
             raise ValueError(f"{_a(category)} {category} item must not have {', '.join(repr(k) for k in given)}")
@@ -678,6 +686,8 @@ def format_markdown(report: dict, chart_name: str) -> str:
             why = "failed"
         elif r["category"] in ABSTAIN_CATEGORIES:
             why = f"answered {_a(r['category'])} {r['category']} question"
+        elif r["scores"].get("abstention_accuracy") is not None:
+            why = "answered a question neither language answers"
         elif a.get("abstained"):
             why = "abstained"
         else:

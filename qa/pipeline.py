@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from index.dates import parse_bound
+from index.language import ENGLISH, quote_frame
 from index.pdf import page_of
 from index.store import DateRange
 from qa.abstain import missing_answer_type
@@ -87,6 +88,7 @@ class _Draft:
     citations: list[Citation]
     sentences: list[str]
     dropped: list[DroppedSentence]
+    language: str = ""  # the question's language ("" when multilingual is off): quotes in another are labelled
 
     def accept(self, verified: VerifiedSentence) -> str:
         numbers = []
@@ -111,6 +113,7 @@ class _Draft:
                     score=scored.rerank,
                     date=scored.date,
                     page=page_of(scored.page_starts, start),
+                    language=p.language,
                 )
                 self.citations.append(existing)
             numbers.append(existing.n)
@@ -122,6 +125,9 @@ class _Draft:
             sentence = f"{claim} {markers}"
         else:  # a headline or fragment: end it, or it would run into the next sentence when read back
             sentence = f"{claim} {markers}."
+        quoted_in = {self.passages[source].passage.language for source in verified.sources} - {"", self.language}
+        if self.language and quoted_in:  # the quote stays verbatim; the frame says which language it is in
+            sentence = f"{quote_frame(sorted(quoted_in)[0], self.language)} {sentence}"
         self.sentences.append(sentence)
         return sentence
 
@@ -147,6 +153,7 @@ class Engine:
         self._lock = threading.Lock()
         self._retriever = None
         self._reader = None
+        self._multilingual_models = None  # (LanguageDetector, E5Encoder), built once, kept across index reloads
         self._generation: str | None = None  # the index generation the retriever was built at
 
     @property
@@ -156,9 +163,23 @@ class Engine:
                 self._retriever = self._build_retriever(fresh=False)
             return self._retriever
 
-    @property
-    def extractive(self) -> ExtractiveGenerator:
-        return ExtractiveGenerator(self.retriever.reranker)
+    def _multilingual(self, fresh: bool, cross_encoder):
+        """Language detection and e5 (QA_MULTILINGUAL=1): the models once per engine, the e5 collection per
+        index generation (None when the index holds no non-English passage)."""
+        if not self.settings.multilingual:
+            return None
+        from index.language import LanguageDetector
+        from index.multilingual import E5Encoder, multilingual_store
+        from qa.crosslingual import Calibration, CrossLingualScorer, Multilingual
+
+        if self._multilingual_models is None:
+            self._multilingual_models = (LanguageDetector(), E5Encoder())
+        detector, e5 = self._multilingual_models
+        store = multilingual_store(self.settings, create=False, fresh=fresh)
+        if store is not None and store.count() == 0:
+            store = None
+        calibration = Calibration(abstain_threshold=self.settings.abstain_threshold)
+        return Multilingual(detector, e5, CrossLingualScorer(cross_encoder, e5, detector, calibration), store)
 
     @property
     def reader(self):
@@ -183,7 +204,8 @@ class Engine:
         # The ONNX export that `qa ingest` writes, else sentence-transformers: the same vectors.
         encoder = shared_query_encoder(self.settings.data_dir, threads) or shared_embedder(threads)
         store = PassageStore(self.settings, encoder.name, encoder.dim, create=False, fresh=fresh)
-        return Retriever(store, encoder, shared_cross_encoder(threads))
+        cross_encoder = shared_cross_encoder(threads)
+        return Retriever(store, encoder, cross_encoder, self._multilingual(fresh, cross_encoder))
 
     def sync(self) -> None:
         """Before a question: if any process (``qa ingest``, the app's corpus tab) changed the index since the
@@ -248,8 +270,10 @@ class Engine:
         }
         name = generator or self.settings.generator
         generated_at = time.perf_counter()
-        # The best-supported sentences decide whether the articles answer at all, whatever generates.
-        extractive = self.extractive
+        # The best-supported sentences decide whether the articles answer at all, whatever generates; a
+        # question or passage in another language is scored by calibrated e5 instead (qa/crosslingual.py).
+        scorer = self.retriever.scorer_for(retrieval.language)
+        extractive = ExtractiveGenerator(scorer)
         # The first top_k of the mined passages are the generator's, so [n] means the same in both.
         mined = retrieval.passages[: max(top_k, EVIDENCE_PASSAGES)]
         asked, previous = split_context(standalone)
@@ -272,18 +296,17 @@ class Engine:
             return
         reader = self.reader
         read_as = reader_question(asked, previous)
-        spans = reader.read(read_as, [e.text for e in evidence])
-        if self._reader_refuses(asked, best_margin(spans)):
+        evidence, margin, read_any = self._read(reader, read_as, evidence, mined, retrieval.language)
+        if read_any and self._reader_refuses(asked, margin):
             yield ABSTAIN_TEXT
             timings["generate"] = time.perf_counter() - generated_at
             timings["total"] = time.perf_counter() - started
             yield self._abstention(passages, timings, common, name, notice=READER_REFUSAL)
             return
-        evidence = with_short_answer(reader, reader.threshold, read_as, evidence, spans)
         with_span = next((e for e in evidence if e.span is not None), None)
         lead = f"**{with_span.span.text.strip()}**: " if with_span is not None else ""
 
-        draft = _Draft(mined, [], [], [])
+        draft = _Draft(mined, [], [], [], retrieval.language)
         notice = ""
         prefix = lead  # the extractive answer's; a model's own sentences are not led by the span
         if name != "extractive":
@@ -296,7 +319,7 @@ class Engine:
                 if progress:
                     yield Progress(f"The {name} model is writing")
                 yield from self._verified_pieces(
-                    generated, draft, answers=self._answer_check(read_as), progress=progress
+                    generated, draft, scorer, answers=self._answer_check(read_as), progress=progress
                 )
             except GeneratorError as exc:
                 log.warning("the %s generator failed: %s", name, exc)  # the full text; the notice is redacted
@@ -316,7 +339,7 @@ class Engine:
         if not draft.sentences:  # the extractive answer, or the one a model's draft falls back to
             if progress:
                 yield Progress(f"Checking {len(evidence)} sentence{'s' if len(evidence) != 1 else ''}")
-            pieces = list(self._verified_pieces(draft_from(evidence), draft, whole=True))
+            pieces = list(self._verified_pieces(draft_from(evidence), draft, scorer, whole=True))
             if pieces:
                 yield prefix + "".join(pieces)
         timings["generate"] = time.perf_counter() - generated_at
@@ -363,13 +386,43 @@ class Engine:
 
         return answers
 
+    def _read(self, reader, question: str, evidence: list[ScoredSentence], mined, language: str):
+        """The reader's short answer, from the chosen sentences it can read: it is English-only, so with
+        multilingual on only English sentences for an English question (none for a question in another).
+        Returns the sentences (the best span set on its sentence), the reader's best margin over those it read
+        (None: no span in any) and whether it read any."""
+        if not language:
+            readable = list(range(len(evidence)))
+        else:
+            readable = [
+                i
+                for i, e in enumerate(evidence)
+                if language == ENGLISH and mined[e.source].passage.language in ("", ENGLISH)
+            ]
+        if not readable:
+            return evidence, None, False
+        chosen = [evidence[i] for i in readable]
+        spans = reader.read(question, [c.text for c in chosen])
+        read = with_short_answer(reader, reader.threshold, question, chosen, spans)
+        out = list(evidence)
+        for i, sentence in zip(readable, read, strict=True):
+            out[i] = sentence
+        return out, best_margin(spans), True
+
     def _verified_pieces(
-        self, pieces: Iterator[str], draft: _Draft, whole: bool = False, answers=None, progress: bool = False
+        self,
+        pieces: Iterator[str],
+        draft: _Draft,
+        reranker,
+        whole: bool = False,
+        answers=None,
+        progress: bool = False,
     ) -> Iterator[str | Progress]:
         """Verify each drafted sentence as soon as it is complete, yield the accepted ones. ``whole``: each
         piece is one sentence already (the extractive draft), so a headline without a full stop is not
-        read together with the sentence after it. ``progress``: also yield the unverified text so far."""
-        reranker = self.retriever.reranker
+        read together with the sentence after it. ``reranker``: what scores support (the cross-encoder, or
+        the cross-lingual scorer for a question that involves another language). ``progress``: also yield the
+        unverified text so far."""
         if whole:
             for piece in pieces:
                 yield from self._check(piece.strip(), draft, reranker, answers)
@@ -437,6 +490,7 @@ class Engine:
                 score=p.rerank,
                 date=p.date,
                 page=page_of(p.page_starts, p.passage.start),
+                language=p.passage.language,
             )
             for i, p in enumerate(passages[:3])
         ]

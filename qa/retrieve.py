@@ -10,8 +10,10 @@ import numpy as np
 
 from index.embed import Embedder
 from index.keyword import KeywordIndex
+from index.language import ENGLISH
 from index.query_encoder import QueryEncoder
 from index.store import DateRange, PassageStore, StoredPassage
+from qa.crosslingual import Multilingual
 from qa.rerank import CrossEncoder
 from qa.types import ScoredPassage
 
@@ -31,15 +33,23 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[st
 class Retrieval:
     passages: list[ScoredPassage]  # reranked, best first
     timings: dict[str, float]
+    language: str = ""  # the question's language when multilingual retrieval is on, else ""
 
 
 class Retriever:
     """Holds the store, the in-memory keyword index and the models; one per process and index."""
 
-    def __init__(self, store: PassageStore, query_encoder: Embedder | QueryEncoder, reranker: CrossEncoder):
+    def __init__(
+        self,
+        store: PassageStore,
+        query_encoder: Embedder | QueryEncoder,
+        reranker: CrossEncoder,
+        multilingual: Multilingual | None = None,
+    ):
         self.store = store
         self.query_encoder = query_encoder  # anything with embed_query(text) -> normalised vector
         self.reranker = reranker
+        self.multilingual = multilingual  # None: English only, as before (QA_MULTILINGUAL=0)
         self._lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
         self._current: dict[str, str] = {}
@@ -67,10 +77,24 @@ class Retriever:
         self.keyword  # noqa: B018 -- built on first use, with the dates
         return self._dates.get(article_id)
 
+    def language(self, query: str) -> str:
+        """The question's language, or "" when multilingual retrieval is off."""
+        return self.multilingual.detector.detect(query) if self.multilingual else ""
+
+    def scorer_for(self, language: str):
+        """The cross-encoder, or for a question that involves another language the cross-lingual scorer
+        (English-English pairs still go to the cross-encoder)."""
+        if self.multilingual and self.multilingual.involved(language):
+            return self.multilingual.scorer
+        return self.reranker
+
     def candidates(
-        self, query: str, n: int, dates: DateRange | None = None
+        self, query: str, n: int, language: str | None = None, dates: DateRange | None = None
     ) -> tuple[list[ScoredPassage], dict[str, float]]:
-        """Fused dense + keyword candidates (not yet reranked), of articles published within ``dates``."""
+        """Fused dense + keyword candidates (not yet reranked) of articles published within ``dates``; with
+        multilingual retrieval also e5's nearest non-English passages and, for a question not in English, the
+        candidates ranked by e5."""
+        language = self.language(query) if language is None else language
         timings = {}
         started = time.perf_counter()
         keyword = self.keyword
@@ -92,7 +116,12 @@ class Retriever:
             by_id[s.passage.id] = s
         for s, _ in keyword_hits:
             by_id.setdefault(s.passage.id, s)
-        fused = reciprocal_rank_fusion([[s.passage.id for s in dense_hits], [s.passage.id for s, _ in keyword_hits]])
+        rankings = [[s.passage.id for s in dense_hits], [s.passage.id for s, _ in keyword_hits]]
+        if self.multilingual and self.multilingual.involved(language):
+            started = time.perf_counter()
+            rankings += self._multilingual_rankings(query, language, n, by_id, dates)
+            timings["multilingual"] = time.perf_counter() - started
+        fused = reciprocal_rank_fusion(rankings)
         order = sorted(fused, key=lambda key: -fused[key])[:n]
         scored = [
             ScoredPassage(
@@ -108,8 +137,33 @@ class Retriever:
         ]
         return scored, timings
 
-    def rerank(self, query: str, passages: list[ScoredPassage], skip_repeats: bool = True) -> list[ScoredPassage]:
-        scores = self.reranker.score(query, [p.passage.text for p in passages], skip_repeats)
+    def _multilingual_rankings(
+        self, query: str, language: str, n: int, by_id: dict[str, StoredPassage], dates: DateRange | None = None
+    ) -> list[list[str]]:
+        """e5's nearest non-English passages (added to ``by_id``); for a question not in English, also every
+        candidate so far ranked by e5 similarity (its vectors are cached for the rerank)."""
+        multilingual = self.multilingual
+        rankings = []
+        if multilingual.store is not None:
+            hits = [
+                s
+                for s in multilingual.store.search(multilingual.e5.embed_query(query), n)
+                if self._current.get(s.passage.article_id) == s.content_hash
+                and (dates is None or not dates.bounded or dates.holds(self._dates.get(s.passage.article_id)))
+            ]
+            for s in hits:
+                by_id.setdefault(s.passage.id, s)
+            rankings.append([s.passage.id for s in hits])
+        if language != ENGLISH and by_id:
+            keys = list(by_id)
+            sims = multilingual.scorer.similarities(query, [by_id[k].passage.text for k in keys])
+            rankings.append([k for _, k in sorted(zip(sims, keys, strict=True), key=lambda pair: -pair[0])])
+        return rankings
+
+    def rerank(
+        self, query: str, passages: list[ScoredPassage], skip_repeats: bool = True, language: str = ""
+    ) -> list[ScoredPassage]:
+        scores = self.scorer_for(language).score(query, [p.passage.text for p in passages], skip_repeats)
         reranked = [replace(p, score=s, rerank=s) for p, s in zip(passages, scores, strict=True)]
         return sorted(reranked, key=lambda p: -p.score)
 
@@ -124,9 +178,10 @@ class Retriever:
         """Fused candidates reranked; ``skip_repeats`` lets the reranker score a repeated text once; ``dates``
         limits them to articles published in that range."""
         started = time.perf_counter()
-        fused, timings = self.candidates(query, candidates, dates)
+        language = self.language(query)
+        fused, timings = self.candidates(query, candidates, language, dates)
         timings["retrieve"] = time.perf_counter() - started
         started = time.perf_counter()
-        reranked = self.rerank(query, fused, skip_repeats)
+        reranked = self.rerank(query, fused, skip_repeats, language)
         timings["rerank"] = time.perf_counter() - started
-        return Retrieval(reranked[:top_k] if top_k else reranked, timings)
+        return Retrieval(reranked[:top_k] if top_k else reranked, timings, language)

@@ -44,6 +44,7 @@ class Settings:
     fetch_timeout: float = 20.0  # seconds per page or feed
     fetch_max_bytes: int = 5_000_000
     fetch_delay: float = 1.0  # seconds between two requests
+    multilingual: int = 1  # 1: detect languages, embed non-English passages with multilingual e5 too; 0: off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -84,6 +85,8 @@ class Settings:
             )
         if not 1 <= self.threads <= 256:
             raise SettingsError(f"QA_THREADS must be between 1 and 256, not {self.threads}")
+        if self.multilingual not in (0, 1):
+            raise SettingsError(f"QA_MULTILINGUAL must be 0 or 1, not {self.multilingual}")
         if not 0 <= self.port <= 65535:
             raise SettingsError(f"QA_PORT must be between 0 and 65535, not {self.port}")
         if not 0 < self.fetch_timeout <= 3600:

@@ -30,6 +30,7 @@ class Passage:
     start: int
     end: int
     paragraph: int  # index of the paragraph the passage starts in
+    language: str = ""  # ISO 639-1 code detected at ingestion (index/language.py); "" when not known
 
     @property
     def id(self) -> str:
@@ -65,6 +66,7 @@ class Citation:
     score: float | None = None
     date: str | None = None  # the article's publication date (ISO YYYY-MM-DD), None when unknown
     page: int | None = None  # the page the quote starts on, for a PDF
+    language: str = ""  # the quote's language (ISO 639-1), as detected at ingestion
 
 
 @dataclass(frozen=True)

@@ -151,8 +151,8 @@ def test_eight_threads_share_one_local_model_without_corrupting_drafts():
             t.join(timeout=300)
         assert not errors and not any(t.is_alive() for t in threads)
         for i in range(8):
-            pieces = results[i]
-            assert pieces and all(isinstance(p, str) and p for p in pieces)
+            pieces = [p for p in results[i] if p]  # "" is the heartbeat while a thread waits for the model
+            assert pieces and all(isinstance(p, str) for p in results[i])
             # greedy decoding: each concurrent draft is exactly the one produced alone, no pieces swapped
             assert "".join(pieces) == alone[LOCAL_QUESTIONS[i % 4]], i
         assert len(set(alone.values())) > 1  # the questions did produce different drafts

@@ -74,6 +74,9 @@ class FixedRetriever:
     def retrieve(self, question: str, candidates: int, dates=None) -> Retrieval:  # no article here is dated
         return Retrieval(self.passages, {"retrieve": 0.0, "rerank": 0.0})
 
+    def scorer_for(self, language: str):
+        return self.reranker
+
 
 def _passage(text: str, article_id: str = "lunar_samples") -> ScoredPassage:
     return ScoredPassage(Passage(article_id, text, 0, len(text), 0), "Lunar samples", 5.0, rerank=5.0)

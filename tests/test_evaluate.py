@@ -189,7 +189,7 @@ def test_summary_has_no_nan_and_n_a_for_ineligible_metrics():
 
 def test_the_seed_set_loads():
     items = load_eval_set(SEED_SET)
-    assert len(items) == 171
+    assert len(items) == 187
     assert {i.category for i in items} == set(CATEGORIES)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from index.instructions import planted_instructions
+from index.language import language_name
 from qa.types import Article
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -235,11 +236,18 @@ def _card(c: dict, turn: int, article: Article | None, show_scores: bool, closes
         meta.append(f'<span class="nq-byline">{plain(article.byline)}</span>')
     if c.get("page"):
         meta.append(f'<span class="nq-page">p. {int(c["page"])}</span>')
+    language = c.get("language") or ""
+    if language:
+        meta.append(
+            f'<span class="nq-language" title="language of the passage, detected at ingestion">'
+            f"{plain(language_name(language))}</span>"
+        )
     if show_scores and c.get("score") is not None:
         meta.append(f'<span class="nq-score" title="cross-encoder relevance (logit)">relevance {c["score"]:.2f}</span>')
     file_name = Path(article.source).name if article and article.source else c["article_id"]
     meta.append(f'<code class="nq-id" title="file: {plain(file_name)}">{plain(c["article_id"])}</code>')
     cls = "nq-card nq-card-closest" if closest else "nq-card"
+    lang = f' lang="{plain(language)}"' if language else ""
     button = (
         f'<button type="button" class="nq-open" data-article="{plain(c["article_id"])}" '
         f'data-start="{int(c["start"])}" data-end="{int(c["end"])}">Open full article</button>'
@@ -251,7 +259,7 @@ def _card(c: dict, turn: int, article: Article | None, show_scores: bool, closes
         f'<div class="nq-card-head"><span class="nq-n">{n}</span>'
         f'<span class="nq-title">{plain(c["title"] or c["article_id"])}</span></div>'
         f'<div class="nq-meta">{" · ".join(meta)}</div>'
-        f'<blockquote class="nq-context">{context}</blockquote>'
+        f'<blockquote class="nq-context"{lang}>{context}</blockquote>'
         + (f'<div class="nq-note">{plain(note)}</div>' if note else "")
         + f'<div class="nq-card-actions">{button}</div></li>'
     )
@@ -272,10 +280,10 @@ def copy_text(answer: dict) -> str:
         lines.append("")
         lines.append("Sources:")
         for c in sources:
-            when = c.get("date") or "date unknown"
-            lines.append(
-                f"[{c['n']}] {c['title']} ({when}; {c['article_id']}, chars {c['start']}-{c['end']}): “{c['quote']}”"
-            )
+            where = f"{c.get('date') or 'date unknown'}; {c['article_id']}, chars {c['start']}-{c['end']}"
+            if c.get("language"):
+                where += f", {language_name(c['language'])}"
+            lines.append(f"[{c['n']}] {c['title']} ({where}): “{c['quote']}”")
     return "\n".join(lines)
 
 
