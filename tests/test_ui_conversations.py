@@ -164,3 +164,19 @@ def test_stop_cancels_a_pending_local_model_answer_and_the_chat_goes_on(page):
     page.get_by_role("option", name="Extractive: quotes the articles").click()
     answer = ask(page, SOYBEAN_QUESTION)
     assert "Josh Gackle" in answer.inner_text()
+
+
+def test_the_sources_panel_has_one_card_per_article(page):
+    page.locator("#nq-new").click()
+    page.wait_for_function("document.querySelectorAll('#nq-chat .nq-answer').length === 0")
+    answer = ask(page, "Describe what Wang Jingtao said about TikTok after the Madrid talks.")
+    markers = answer.locator("a.cite")
+    assert markers.count() >= 2
+    section = page.locator("#nq-sources .nq-turn:not([hidden])")
+    cards = section.locator(".nq-card")
+    assert cards.count() == 1 and TIKTOK_ID in cards.first.locator(".nq-id").inner_text()  # one article
+    assert cards.first.locator(".nq-quote").count() == markers.count()  # each of its passages inside the card
+    markers.nth(1).click()
+    page.locator("#nq-popover").wait_for(state="visible")
+    active = section.locator(".nq-quote.nq-active")
+    assert active.count() == 1 and active.get_attribute("id").endswith("-2")

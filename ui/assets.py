@@ -36,13 +36,15 @@ if (first) {
   function activate(turn, n) {
     const section = showTurn(turn);
     if (!section) return null;
-    section.querySelectorAll('.nq-card.nq-active').forEach((c) => c.classList.remove('nq-active'));
-    const card = section.querySelector('#src-' + turn + '-' + n);
-    if (card) {
-      card.classList.add('nq-active');
-      card.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    section.querySelectorAll('.nq-active').forEach((c) => c.classList.remove('nq-active'));
+    const quote = section.querySelector('#src-' + turn + '-' + n);  // a passage inside its article's card
+    if (quote) {
+      quote.classList.add('nq-active');
+      const card = quote.closest('.nq-card');
+      if (card) card.classList.add('nq-active');
+      quote.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     }
-    return card;
+    return quote;
   }
   function popover() {
     let pop = document.getElementById('nq-popover');
@@ -69,17 +71,18 @@ if (first) {
     if (!c) return;
     if (a.title) { a.dataset.tip = a.title; a.removeAttribute('title'); }
     const p = panel();
-    const card = p && p.querySelector('#src-' + c.turn + '-' + c.n);
+    const quote = p && p.querySelector('#src-' + c.turn + '-' + c.n);
+    const card = quote && quote.closest('.nq-card');
     const pop = popover();
     clearTimeout(nq.hideTimer);
     if (card) {
-      const open = card.querySelector('.nq-open');
+      const open = quote.querySelector('.nq-open');
       pop.innerHTML =
         '<div class="nq-pop-head"><span class="nq-n">' + c.n + '</span><span class="nq-title">' +
         card.querySelector('.nq-title').innerHTML + '</span>' +
         (pinned ? '<button type="button" class="nq-pop-close" aria-label="Close">×</button>' : '') + '</div>' +
         '<div class="nq-meta">' + card.querySelector('.nq-meta').innerHTML + '</div>' +
-        '<blockquote class="nq-context">' + card.querySelector('.nq-context').innerHTML + '</blockquote>' +
+        '<blockquote class="nq-context">' + quote.querySelector('.nq-context').innerHTML + '</blockquote>' +
         (open ? '<div class="nq-card-actions">' + open.outerHTML + '</div>' : '');
     } else {
       pop.innerHTML = '<blockquote class="nq-context">' + escapeHtml(a.dataset.tip || '') + '</blockquote>';
@@ -389,6 +392,11 @@ a.nq-cite-closest { border-style: dashed; }
 .nq-cards { list-style: none; margin: 0; padding: 0; }
 .nq-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px; margin: 0 0 10px;
   background: var(--background-fill-primary); transition: border-color 0.2s, box-shadow 0.2s; }
+.nq-quote + .nq-quote { border-top: 1px dashed var(--border-color-primary); margin-top: 8px; padding-top: 8px; }
+.nq-quote > .nq-n { margin-right: 6px; }
+.nq-card-head .nq-n + .nq-n { margin-left: 3px; }
+.nq-quote.nq-active .nq-context { border-left-color: var(--color-accent); }
+.nq-where { font-size: 0.8em; color: var(--body-text-color-subdued); }
 .nq-card.nq-active { border-color: var(--color-accent); box-shadow: 0 0 0 3px var(--color-accent-soft);
   animation: nq-flash 0.9s ease-out; }
 @keyframes nq-flash { from { box-shadow: 0 0 0 8px var(--color-accent-soft); } }

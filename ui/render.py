@@ -225,29 +225,29 @@ def _context(article: Article | None, c: dict) -> tuple[str, str]:
     return f"{lead}{plain(before)}<mark>{marked}</mark>{plain(after)}{trail}", ""
 
 
-def _card(c: dict, turn: int, article: Article | None, show_scores: bool, closest: bool) -> str:
+def match_words(score: float) -> str:
+    """A cross-encoder relevance (logit) in words: above 5 the passage is about the question, below 0 barely."""
+    if score >= 5:
+        return "strong match"
+    if score >= 0:
+        return "partial match"
+    return "weak match"
+
+
+def _quote(c: dict, turn: int, article: Article | None, show_scores: bool) -> str:
+    """One cited passage inside its article's card: its marker, the quote in its paragraph, its button."""
     n = c["n"]
     context, note = _context(article, c)
-    iso = c.get("date") or (article.date if article else None)
-    meta = [f'<time class="nq-date" datetime="{plain(iso or "")}">{plain(date_label(iso))}</time>']
-    if article and article.published:
-        meta.append(f'<span class="nq-dateline">{plain(article.published)}</span>')
-    if article and article.byline:
-        meta.append(f'<span class="nq-byline">{plain(article.byline)}</span>')
-    if c.get("page"):
-        meta.append(f'<span class="nq-page">p. {int(c["page"])}</span>')
     language = c.get("language") or ""
-    if language:
-        meta.append(
-            f'<span class="nq-language" title="language of the passage, detected at ingestion">'
-            f"{plain(language_name(language))}</span>"
-        )
-    if show_scores and c.get("score") is not None:
-        meta.append(f'<span class="nq-score" title="cross-encoder relevance (logit)">relevance {c["score"]:.2f}</span>')
-    file_name = Path(article.source).name if article and article.source else c["article_id"]
-    meta.append(f'<code class="nq-id" title="file: {plain(file_name)}">{plain(c["article_id"])}</code>')
-    cls = "nq-card nq-card-closest" if closest else "nq-card"
     lang = f' lang="{plain(language)}"' if language else ""
+    where = []
+    if c.get("page"):
+        where.append(f'<span class="nq-page">p. {int(c["page"])}</span>')
+    if show_scores and c.get("score") is not None:
+        where.append(
+            f'<span class="nq-score" title="cross-encoder relevance {c["score"]:.2f} (logit)">'
+            f"{match_words(c['score'])}</span>"
+        )
     button = (
         f'<button type="button" class="nq-open" data-article="{plain(c["article_id"])}" '
         f'data-start="{int(c["start"])}" data-end="{int(c["end"])}">Open full article</button>'
@@ -255,13 +255,41 @@ def _card(c: dict, turn: int, article: Article | None, show_scores: bool, closes
         else ""
     )
     return (
-        f'<li class="{cls}" id="src-{turn}-{n}" data-n="{n}">'
-        f'<div class="nq-card-head"><span class="nq-n">{n}</span>'
+        f'<div class="nq-quote" id="src-{turn}-{n}" data-n="{n}"><span class="nq-n">{n}</span>'
+        + (f'<span class="nq-where">{" · ".join(where)}</span>' if where else "")
+        + f'<blockquote class="nq-context"{lang}>{context}</blockquote>'
+        + (f'<div class="nq-note">{plain(note)}</div>' if note else "")
+        + f'<div class="nq-card-actions">{button}</div></div>'
+    )
+
+
+def _card(cs: list[dict] | dict, turn: int, article: Article | None, show_scores: bool, closest: bool) -> str:
+    """One card per article: its title and details once, then each of its cited passages (``cs``)."""
+    cs = [cs] if isinstance(cs, dict) else cs
+    c = cs[0]
+    iso = c.get("date") or (article.date if article else None)
+    meta = [f'<time class="nq-date" datetime="{plain(iso or "")}">{plain(date_label(iso))}</time>']
+    if article and article.published:
+        meta.append(f'<span class="nq-dateline">{plain(article.published)}</span>')
+    if article and article.byline:
+        meta.append(f'<span class="nq-byline">{plain(article.byline)}</span>')
+    language = c.get("language") or ""
+    if language:
+        meta.append(
+            f'<span class="nq-language" title="language of the passage, detected at ingestion">'
+            f"{plain(language_name(language))}</span>"
+        )
+    file_name = Path(article.source).name if article and article.source else c["article_id"]
+    meta.append(f'<code class="nq-id" title="file: {plain(file_name)}">{plain(c["article_id"])}</code>')
+    cls = "nq-card nq-card-closest" if closest else "nq-card"
+    numbers = "".join(f'<span class="nq-n">{x["n"]}</span>' for x in cs)
+    return (
+        f'<li class="{cls}" data-article="{plain(c["article_id"])}">'
+        f'<div class="nq-card-head">{numbers}'
         f'<span class="nq-title">{plain(c["title"] or c["article_id"])}</span></div>'
         f'<div class="nq-meta">{" · ".join(meta)}</div>'
-        f'<blockquote class="nq-context"{lang}>{context}</blockquote>'
-        + (f'<div class="nq-note">{plain(note)}</div>' if note else "")
-        + f'<div class="nq-card-actions">{button}</div></li>'
+        + "".join(_quote(x, turn, article, show_scores) for x in cs)
+        + "</li>"
     )
 
 
@@ -309,7 +337,8 @@ def _turn_section(turn: dict, index: int, nav: str, active: bool, show_scores: b
     answer = turn["answer"]
     hidden = "" if active else " hidden"
     head = (
-        f'<div class="nq-panel-head"><div class="nq-for">Sources for <q>{plain(answer["question"])}</q></div>'
+        f'<div class="nq-panel-head"><div class="nq-for">Sources for <q title="{plain(answer["question"])}">'
+        f"{plain(_one_line(answer['question'], 90))}</q></div>"
         f'<div class="nq-panel-tools">{nav}'
         '<button type="button" class="nq-copy" title="Copy the answer with its numbered sources">'
         "Copy answer with citations</button></div></div>"
@@ -329,8 +358,11 @@ def _turn_section(turn: dict, index: int, nav: str, active: bool, show_scores: b
     else:
         sources, closest = answer.get("citations") or [], False
     parts.append('<ol class="nq-cards">')
-    for c in sources:
-        parts.append(_card(c, index, lookup(c["article_id"]), show_scores, closest))
+    by_article: dict[str, list[dict]] = {}
+    for c in sources:  # one card per article, in the order the answer first cites it
+        by_article.setdefault(c["article_id"], []).append(c)
+    for article_id, cited in by_article.items():
+        parts.append(_card(cited, index, lookup(article_id), show_scores, closest))
     parts.append("</ol>")
     parts.append(f'<textarea class="nq-copy-text" hidden readonly>{plain(copy_text(answer))}</textarea>')
     parts.append("</section>")
