@@ -633,7 +633,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                         files = gr.File(
                             label="Add articles: .txt, .md or .html, up to 2 MB each",
                             file_count="multiple",
-                            file_types=list(corpus.UPLOAD_SUFFIXES),
+                            # No file_types: gradio would drop other files with a toast that vanishes; the
+                            # server lists each refused file with its reason instead.
                             type="filepath",
                             elem_id="nq-upload",
                         )
