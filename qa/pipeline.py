@@ -296,8 +296,8 @@ class Engine:
             return
         reader = self.reader
         read_as = reader_question(asked, previous)
-        evidence, margin, read_any = self._read(reader, read_as, evidence, mined, retrieval.language)
-        if read_any and self._reader_refuses(asked, margin):
+        evidence, margin, read_all = self._read(reader, read_as, evidence, mined, retrieval.language)
+        if read_all and self._reader_refuses(asked, margin):
             yield ABSTAIN_TEXT
             timings["generate"] = time.perf_counter() - generated_at
             timings["total"] = time.perf_counter() - started
@@ -390,7 +390,8 @@ class Engine:
         """The reader's short answer, from the chosen sentences it can read: it is English-only, so with
         multilingual on only English sentences for an English question (none for a question in another).
         Returns the sentences (the best span set on its sentence), the reader's best margin over those it read
-        (None: no span in any) and whether it read any."""
+        (None: no span in any) and whether it read them all (only then may it refuse: a sentence in another
+        language may answer where it cannot see)."""
         if not language:
             readable = list(range(len(evidence)))
         else:
@@ -401,13 +402,14 @@ class Engine:
             ]
         if not readable:
             return evidence, None, False
+        read_all = len(readable) == len(evidence)
         chosen = [evidence[i] for i in readable]
         spans = reader.read(question, [c.text for c in chosen])
         read = with_short_answer(reader, reader.threshold, question, chosen, spans)
         out = list(evidence)
         for i, sentence in zip(readable, read, strict=True):
             out[i] = sentence
-        return out, best_margin(spans), True
+        return out, best_margin(spans), read_all
 
     def _verified_pieces(
         self,
