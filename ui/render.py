@@ -234,8 +234,9 @@ def match_words(score: float) -> str:
     return "weak match"
 
 
-def _quote(c: dict, turn: int, article: Article | None, show_scores: bool) -> str:
-    """One cited passage inside its article's card: its marker, the quote in its paragraph, its button."""
+def _quote(c: dict, turn: int, article: Article | None, show_scores: bool, numbered: bool = True) -> str:
+    """One cited passage inside its article's card: its marker (``numbered``: when the card holds more than one),
+    the quote in its paragraph, its button."""
     n = c["n"]
     context, note = _context(article, c)
     language = c.get("language") or ""
@@ -255,7 +256,8 @@ def _quote(c: dict, turn: int, article: Article | None, show_scores: bool) -> st
         else ""
     )
     return (
-        f'<div class="nq-quote" id="src-{turn}-{n}" data-n="{n}"><span class="nq-n">{n}</span>'
+        f'<div class="nq-quote" id="src-{turn}-{n}" data-n="{n}">'
+        + (f'<span class="nq-n">{n}</span>' if numbered else "")
         + (f'<span class="nq-where">{" · ".join(where)}</span>' if where else "")
         + f'<blockquote class="nq-context"{lang}>{context}</blockquote>'
         + (f'<div class="nq-note">{plain(note)}</div>' if note else "")
@@ -288,7 +290,7 @@ def _card(cs: list[dict] | dict, turn: int, article: Article | None, show_scores
         f'<div class="nq-card-head">{numbers}'
         f'<span class="nq-title">{plain(c["title"] or c["article_id"])}</span></div>'
         f'<div class="nq-meta">{" · ".join(meta)}</div>'
-        + "".join(_quote(x, turn, article, show_scores) for x in cs)
+        + "".join(_quote(x, turn, article, show_scores, numbered=len(cs) > 1) for x in cs)
         + "</li>"
     )
 
