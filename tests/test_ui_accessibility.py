@@ -117,6 +117,17 @@ def test_the_phone_layout_opens_at_the_header_and_nothing_overlaps(browser, app_
             if icon:
                 assert not overlap(icon, found["#nq-chat .nq-user"]), "a chat icon covers the question"
         page.screenshot(path=str(screenshot_path("phone")), full_page=True)
+
+        page.get_by_role("tab", name="Corpus").click()  # the corpus table reads on a phone: title and date
+        page.wait_for_selector("#nq-articles .body-cell")
+        headers = page.evaluate(
+            """() => Array.from(document.querySelectorAll('#nq-articles th'))
+                 .filter(th => getComputedStyle(th).display !== 'none').map(th => th.innerText.trim())"""
+        )
+        assert headers == ["Title", "Published"], headers
+        title = page.locator('#nq-articles .body-cell[data-col="0"]').first.bounding_box()
+        assert title is not None and title["width"] > PHONE["width"] * 0.5  # not a sliver of a column
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
 

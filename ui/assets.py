@@ -319,6 +319,14 @@ CSS = r"""
   #nq-chat .message-row.bubble { margin-left: 8px; margin-right: 8px; }
   .bubble.user-row, .bubble.bot-row { max-width: calc(100% - 16px) !important; }
   #nq-header { flex-direction: column; align-items: flex-start; }
+  /* the corpus table on a phone: title and date only (the other columns are on a wide screen) */
+  #nq-articles th:nth-child(n+3), #nq-articles .body-cell[data-col="2"], #nq-articles .body-cell[data-col="3"], #nq-articles .body-cell[data-col="4"], #nq-articles .body-cell[data-col="5"], #nq-articles .body-cell[data-col="6"] { display: none !important; }
+  #nq-articles table { width: 100% !important; table-layout: fixed !important; }
+  #nq-articles th > *, #nq-articles th .cell-wrap { width: auto !important; min-width: 0 !important; max-width: none !important; }
+  #nq-articles th:nth-child(1), #nq-articles .body-cell[data-col="0"] { width: 68% !important; min-width: 0 !important;
+    max-width: none !important; flex: 0 0 68% !important; }
+  #nq-articles th:nth-child(2), #nq-articles .body-cell[data-col="1"] { width: 32% !important; min-width: 0 !important;
+    max-width: none !important; flex: 0 0 32% !important; }
 }
 #nq-header .nq-tagline { color: var(--body-text-color-subdued); font-size: 0.95rem; }
 #nq-status { text-align: right; color: var(--body-text-color-subdued); font-size: 0.9rem; }
