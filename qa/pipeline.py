@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from index.dates import parse_bound
-from index.language import ENGLISH, quote_frame
+from index.language import ENGLISH, language_name, quote_frame
 from index.pdf import page_of
 from index.store import DateRange
 from qa.abstain import missing_answer_type
@@ -61,6 +61,19 @@ def clean_question(question: str) -> str:
             f"the question is {len(cleaned):,} characters long; ask it in at most {MAX_QUESTION_CHARS:,}"
         )
     return cleaned
+
+
+def language_hint(question_language: str, passages: list[ScoredPassage]) -> str:
+    """For a refusal: when the question is in a language none of the closest passages is in, say so and suggest
+    asking in theirs ("" when languages are not known or one matches)."""
+    found = [p.passage.language for p in passages if p.passage.language]
+    if not question_language or not found or question_language in found:
+        return ""
+    theirs = max(set(found), key=found.count)
+    return (
+        f"Your question is in {language_name(question_language)} and the closest passages are in "
+        f"{language_name(theirs)}; asking in {language_name(theirs)} may find an answer."
+    )
 
 
 def date_range(since: str | None, until: str | None) -> DateRange:
@@ -292,7 +305,8 @@ class Engine:
             yield ABSTAIN_TEXT
             timings["generate"] = time.perf_counter() - generated_at
             timings["total"] = time.perf_counter() - started
-            yield self._abstention(passages, timings, common, name, notice=refusal)
+            notice = refusal or language_hint(retrieval.language, retrieval.passages)
+            yield self._abstention(passages, timings, common, name, notice=notice)
             return
         reader = self.reader
         read_as = reader_question(asked, previous)

@@ -264,3 +264,23 @@ def test_make_bench_keeps_the_sections_measured_by_hand(tmp_path):
     page.write_text(f"# Benchmarks\nold figures\n\n{BY_HAND}\n## Languages\nkept\n", encoding="utf-8")
     assert kept_by_hand(page) == f"\n{BY_HAND}\n## Languages\nkept\n"
     assert BY_HAND in (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+
+
+def test_a_refusal_in_a_language_no_passage_is_in_suggests_asking_in_theirs(seed_engine):
+    german = seed_engine.answer("Wie alt ist Li Chenggang?")
+    assert german.abstained and "Your question is in German" in german.notice
+    assert "asking in English may find an answer" in german.notice
+    english = seed_engine.answer("How old is Li Chenggang?")
+    assert english.abstained and "Your question is in" not in english.notice
+
+
+def test_no_language_hint_when_a_passage_is_in_the_questions_language():
+    from qa.pipeline import language_hint
+    from qa.types import Passage, ScoredPassage
+
+    def scored(language: str) -> ScoredPassage:
+        return ScoredPassage(Passage("a", "text", 0, 4, 0, language), "A", 1.0)
+
+    assert language_hint("es", [scored("en"), scored("es")]) == ""
+    assert language_hint("", [scored("en")]) == ""  # languages not known (multilingual off)
+    assert "in Spanish" in language_hint("es", [scored("en"), scored("en")])
