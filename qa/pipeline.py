@@ -302,20 +302,14 @@ class Engine:
                 f"no indexed article was published {dates.describe()} (undated articles are outside any date range)"
             )
         if best_score < self.settings.abstain_threshold or refusal:
-            yield ABSTAIN_TEXT
-            timings["generate"] = time.perf_counter() - generated_at
-            timings["total"] = time.perf_counter() - started
             notice = refusal or language_hint(retrieval.language, retrieval.passages)
-            yield self._abstention(passages, timings, common, name, notice=notice)
+            yield from self._refuse(passages, timings, common, name, (started, generated_at), notice)
             return
         reader = self.reader
         read_as = reader_question(asked, previous)
         evidence, margin, read_all = self._read(reader, read_as, evidence, mined, retrieval.language)
         if read_all and self._reader_refuses(asked, margin):
-            yield ABSTAIN_TEXT
-            timings["generate"] = time.perf_counter() - generated_at
-            timings["total"] = time.perf_counter() - started
-            yield self._abstention(passages, timings, common, name, notice=READER_REFUSAL)
+            yield from self._refuse(passages, timings, common, name, (started, generated_at), READER_REFUSAL)
             return
         with_span = next((e for e in evidence if e.span is not None), None)
         lead = f"**{with_span.span.text.strip()}**: " if with_span is not None else ""
@@ -491,6 +485,15 @@ class Engine:
                 sentence = ScoredSentence(len(mined), line.start(1), line.end(1), line.group(1), mined[0].score)
                 return [*mined, source], [sentence]
         return mined, evidence
+
+    def _refuse(self, passages, timings, common, name, clocks: tuple[float, float], notice: str):
+        """A refusal before anything was drafted: the text, then the Answer with its timings closed (``clocks``:
+        when answering and when generating started)."""
+        started, generated_at = clocks
+        yield ABSTAIN_TEXT
+        timings["generate"] = time.perf_counter() - generated_at
+        timings["total"] = time.perf_counter() - started
+        yield self._abstention(passages, timings, common, name, notice=notice)
 
     def _abstention(self, passages, timings, common, name, dropped=None, notice="") -> Answer:
         closest = [

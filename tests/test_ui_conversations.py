@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import require
-from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, FINISHED, TIKTOK_ID, TIKTOK_QUESTION, TIMEOUT_MS, ask
+from test_ui_browser import CHROMIUM, FINISHED, TIKTOK_ID, TIKTOK_QUESTION, TIMEOUT_MS, ask, browser  # noqa: F401  (fixture)
 from ui_server import running_app, seeded_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,17 +26,7 @@ def app_url(tmp_path_factory, embedder):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def open_page(browser, url, **options):
+def open_page(browser, url, **options):  # noqa: F811
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True, **options)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -47,7 +37,7 @@ def open_page(browser, url, **options):
 
 
 @pytest.fixture(scope="module")
-def page(browser, app_url):
+def page(browser, app_url):  # noqa: F811
     context, page = open_page(browser, app_url)
     yield page
     context.close()
@@ -93,7 +83,7 @@ def test_a_conversation_survives_a_reload_and_exports_as_markdown_and_json(page,
     assert any(c["article_id"] == TIKTOK_ID for c in turn["answer"]["citations"])
 
 
-def test_another_browser_sees_none_of_it(browser, app_url, page):
+def test_another_browser_sees_none_of_it(browser, app_url, page):  # noqa: F811
     context, other = open_page(browser, app_url)
     try:
         other.wait_for_timeout(1000)  # give a (wrong) restore the time to show up
