@@ -3,12 +3,6 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-export GRADIO_ANALYTICS_ENABLED := False
-export ANONYMIZED_TELEMETRY := False
-export TOKENIZERS_PARALLELISM := false
-export ORT_DISABLE_TELEMETRY := 1
 
 .PHONY: setup serve test lint ingest eval bench browser-deps trace-deps axe-deps screenshots train mutants
 

@@ -44,7 +44,7 @@ def _m(protection: str, name: str, file: str, original: str, replacement: str, t
 
 V, IN, C = "qa/verify.py", "index/instructions.py", "qa/citations.py"
 X, P, U = "qa/generators/extractive.py", "qa/pipeline.py", "ui/corpus.py"
-G, S = "index/ingest.py", "qa/settings.py"
+G, S, IS = "index/ingest.py", "qa/settings.py", "index/settings.py"
 
 MUTANTS = [
     # --- the verifier, one check at a time -------------------------------------------------------------------
@@ -164,7 +164,8 @@ MUTANTS = [
        "store.delete_ids([])", INGEST),
     _m("ingestion: delete", "superseded versions kept", G, "store.delete_ids(stale)", "store.delete_ids([])", INGEST),
     _m("ingestion: --rebuild", "rebuild ignored", G,
-       "        if rebuild:\n            _drop_collection(settings)", "        pass", INGEST),
+       "        if rebuild:\n            _drop_collection(settings, settings.collection)\n"
+       "            _drop_collection(settings, multilingual_collection(settings))", "        pass", INGEST),
     # --- settings validation --------------------------------------------------------------------------------
     _m("settings validation", "QA_TOP_K=0 accepted", S,
        "if not 1 <= self.top_k <= 50:", "if not 0 <= self.top_k <= 50:", SETTINGS),
@@ -172,18 +173,18 @@ MUTANTS = [
        "if not 1 <= self.top_k <= 50:", "if not 1 <= self.top_k <= 500:", SETTINGS),
     _m("settings validation", "QA_CANDIDATES under QA_TOP_K accepted", S,
        "if self.candidates < self.top_k:", "if False:", SETTINGS),
-    _m("settings validation", "unknown QA_ names ignored", S,
+    _m("settings validation", "unknown QA_ names ignored", IS,
        "if name not in known:", "if False:", SETTINGS),
     _m("settings validation", "a NaN timeout accepted", S,
        "if not 0 < self.openai_timeout <= 86_400:", "if self.openai_timeout <= 0:", SETTINGS),
     _m("settings validation", "a NaN abstain threshold accepted", S,
        "if not -100 <= self.abstain_threshold <= 100:", "if abs(self.abstain_threshold) > 100:", SETTINGS),
-    _m("settings validation", "a Chroma URL without a scheme accepted", S,
+    _m("settings validation", "a Chroma URL without a scheme accepted", IS,
        'if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):', "if False:", SETTINGS),
     _m("settings validation", "openai without an endpoint accepted", S,
        'if self.generator == "openai" and not (self.openai_base_url and self.openai_model):', "if False:",
        SETTINGS),
-    _m("settings validation", "'~nosuchuser' a traceback", S,
+    _m("settings validation", "'~nosuchuser' a traceback", IS,
        "except RuntimeError:", "except ZeroDivisionError:", SETTINGS),
     # --- issue 20: bounds on what a client sends ----------------------------------------------------------------
     _m("bounds: bytes per upload batch", "a declared Content-Length not checked", "ui/bodylimit.py",
@@ -242,10 +243,10 @@ MUTANTS = [
     _m("shared index: generation", "another process's ingestion not noticed", P,
        "if self._retriever is None or read_generation(self.settings.index_dir) == self._generation:",
        "if self._retriever is None or self._generation is not None:", SHARED),
-    _m("offline: onnxruntime telemetry", "ORT_DISABLE_TELEMETRY not set", "qa/__init__.py",
-       '    ("ORT_DISABLE_TELEMETRY", "1"),\n', "", OFFLINE),
+    _m("offline: onnxruntime telemetry", "ORT_DISABLE_TELEMETRY not set", "index/offline.py",
+       '    "ORT_DISABLE_TELEMETRY": "1",\n', "", OFFLINE),
     # --- issue 20: honest errors ----------------------------------------------------------------------------
-    _m("honest errors: read-only index", "no copy to answer from", "index/store.py",
+    _m("honest errors: read-only index", "no copy to answer from", "index/chroma.py",
        "        return COPIES.readable_copy(path)", '        raise OSError("no copy")', HONEST),
     _m("honest errors: read-only index", "a delete goes ahead", U,
        "        check_writable(settings)  # a read-only index: nothing is deleted", "        pass", HONEST),

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from qa.models import EMBED_MODEL_NAME, embedding_model_path
+from index.models import EMBED_MODEL_NAME, embedding_model_path
 
 
 class Embedder:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.models import EMBED_MODEL_NAME, cpu_onnx_session, embedding_model_path
+from index.models import EMBED_MODEL_NAME, cpu_onnx_session, embedding_model_path
 
 _log = logging.getLogger(__name__)
 FILE_NAME = "all-MiniLM-L6-v2-query.onnx"

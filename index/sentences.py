@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from index.patterns import MARKER_NUMBERS
+
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "co", "corp", "ltd", "no", "gen", "sen",
     "rep", "gov", "lt", "col", "capt", "sgt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
@@ -17,7 +19,7 @@ _CONTINUES_ACRONYM = {
 }  # fmt: skip
 # End punctuation, optional closing quotes/brackets, then space and something that can start a sentence.
 # Citation markers right after the punctuation ("... said.” [2] Next") stay with the sentence they close.
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s+[\"'“‘(\[]?[A-Z0-9¿¡])")
+_BOUNDARY = re.compile(rf"[.!?]+[\"'”’)\]]*(?:\s*\[{MARKER_NUMBERS}\])*(?=\s+[\"'“‘(\[]?[A-Z0-9¿¡])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 

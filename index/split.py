@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from index.sentences import sentence_spans
-from qa.types import Article, Passage
+from index.types import Article, Passage
 
 MAX_CHARS = 900  # ~200 word pieces: all-MiniLM-L6-v2 truncates at 256
 MIN_CHARS = 150  # shorter paragraphs (headlines, bylines) join a neighbour

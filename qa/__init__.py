@@ -7,23 +7,11 @@ a.text, a.citations[0].quote, a.abstained
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
-for _name, _value in (
-    ("HF_HUB_OFFLINE", "1"),
-    ("TRANSFORMERS_OFFLINE", "1"),
-    ("GRADIO_ANALYTICS_ENABLED", "False"),
-    ("ANONYMIZED_TELEMETRY", "False"),
-    ("TOKENIZERS_PARALLELISM", "false"),
-    # onnxruntime 1.32's Linux wheel bundles Microsoft's 1DS telemetry: without this, creating a session
-    # looks up mobile.events.data.microsoft.com (ort.disable_telemetry_events() does not stop it).
-    ("ORT_DISABLE_TELEMETRY", "1"),
-):
-    os.environ.setdefault(_name, _value)
-
-from qa.settings import Settings  # noqa: E402
-from qa.types import Answer, Citation  # noqa: E402
+import index  # noqa: F401  (importing it keeps the libraries offline: index/offline.py)
+from qa.settings import Settings
+from qa.types import Answer, Citation
 
 __all__ = ["Answer", "Citation", "Settings", "answer", "stream_answer"]
 

@@ -1,40 +1,13 @@
-"""Core data types shared by ingestion, retrieval, answering, the UI and evaluation."""
+"""The data answering makes: scored passages, citations, the answer. ``Article`` and ``Passage`` are
+ingestion's (index/types.py), re-exported here for callers that use both."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from index.types import Article, Passage
 
-@dataclass(frozen=True)
-class Article:
-    """One news article. ``text`` is what offsets point into."""
-
-    id: str  # path relative to the corpus folder, without extension
-    title: str
-    text: str
-    source: str  # file path it was loaded from
-    published: str = ""  # dateline or date, when the article gives one
-    byline: str = ""
-    date: str | None = None  # publication date, ISO YYYY-MM-DD, when one is found (never the indexing time)
-    site: str = ""  # the site a web page came from
-    url: str = ""  # the address it was fetched from (qa add)
-    page_starts: tuple[int, ...] = ()  # a PDF's pages: where each starts in ``text`` (page 1 first)
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A contiguous span of an article: ``article.text[start:end] == text``."""
-
-    article_id: str
-    text: str
-    start: int
-    end: int
-    paragraph: int  # index of the paragraph the passage starts in
-    language: str = ""  # ISO 639-1 code detected at ingestion (index/language.py); "" when not known
-
-    @property
-    def id(self) -> str:
-        return f"{self.article_id}#{self.start}-{self.end}"
+__all__ = ["Answer", "Article", "Citation", "DroppedSentence", "Passage", "Progress", "ScoredPassage", "ShortAnswer"]
 
 
 @dataclass(frozen=True)

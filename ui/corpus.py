@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from index.chroma import check_writable
 from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
 from index.split import passage_limit_error, split_article
-from index.store import check_writable
 from qa.settings import Settings
 from qa.types import Article
 
