@@ -176,8 +176,8 @@ def test_an_off_corpus_summary_is_refused(seed_engine):
 
 def test_the_development_set_is_the_paragraphs_training_holds_out(tmp_path):
     """qa bench squad --dataset heldout: design choices are measured on paragraphs the reader never trained on."""
+    from qa.bench.squad_data import heldout_dataset
     from qa.reader_data import is_heldout
-    from qa.squad import heldout_dataset
 
     contexts = [f"Paragraph {i}: the harbour of town {i} opened in {1800 + i}." for i in range(300)]
     data = {
