@@ -185,28 +185,21 @@ def cmd_import(args) -> int:
 
 def cmd_train(args) -> int:
     from qa.settings import Settings
+    from qa.training import TrainingPlaces
 
-    settings = Settings.from_env()
+    places = TrainingPlaces(Settings.from_env().data_dir, Path(args.out) if args.out else None)
     if args.name == "reranker":
-        from qa.reranker_train import RerankerConfig
-        from qa.reranker_train import run as run_reranker
-
-        overrides = {k: v for k, v in (("seed", args.seed), ("limit", args.limit), ("epochs", args.epochs),
-                                       ("questions", args.max_examples)) if v is not None}  # fmt: skip
-        if args.no_dense:
-            overrides["dense_negatives"] = False
-        out = Path(args.out) if args.out else None
-        run_reranker(RerankerConfig(**overrides), **({"out_dir": out} if out else {}), data_dir=settings.data_dir)
-        return 0
-    from qa.reader_train import TrainConfig, run
-
-    overrides = {k: v for k, v in (("seed", args.seed), ("limit", args.limit), ("epochs", args.epochs),
-                                   ("max_examples", args.max_examples)) if v is not None}  # fmt: skip
+        from qa.reranker_train import RerankerConfig as Config
+        from qa.reranker_train import run
+    else:
+        from qa.reader_train import TrainConfig as Config
+        from qa.reader_train import run
+    examples = "questions" if args.name == "reranker" else "max_examples"  # --max-examples counts these
+    options = {"seed": args.seed, "limit": args.limit, "epochs": args.epochs, examples: args.max_examples}
+    overrides = {k: v for k, v in options.items() if v is not None}
     if args.no_dense:
         overrides["dense_negatives"] = False
-    config = TrainConfig(**overrides)
-    out = Path(args.out) if args.out else None
-    run(config, **({"out_dir": out} if out else {}), data_dir=settings.data_dir)
+    run(Config(**overrides), places)
     return 0
 
 

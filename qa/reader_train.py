@@ -25,6 +25,7 @@ import numpy as np
 from qa.reader import READER_DIR, Window, encode_windows, load_tokenizer
 from qa.reader_data import RESERVED, RESERVED_COQA_SOURCES, SOURCES, ReaderExample, build_examples
 from qa.training import (
+    TrainingPlaces,
     batches,
     cached,
     config_key,
@@ -213,22 +214,16 @@ def calibrate(answerable: list[float], unanswerable: list[float], target: float)
 REFERENCE_SPANS = 60  # held-out examples whose fp32 spans ship beside the model (the int8 check in tests)
 
 
-def run(
-    config: TrainConfig,
-    out_dir: Path = READER_DIR,
-    data_dir: Path | None = None,
-    sources: dict[str, Path] | None = None,
-    log=print,
-) -> dict:
-    """The whole command; returns the figures written into the model card. ``sources`` replaces the files
+def run(config: TrainConfig, places: TrainingPlaces | None = None, log=print) -> dict:
+    """The whole command; returns the figures written into the model card. ``places.sources`` replaces the files
     taken from the bigbench archive (same formats; the tiny run in tests)."""
     from qa.bench.archive import file_sha256
     from qa.model_cards import reader_card
     from qa.models import embedding_model_path
     from qa.reader import Reader
 
-    setup = start_run("reader", config, data_dir, sources)
-    began, work_dir = setup.began, setup.work_dir
+    setup = start_run("reader", config, places, READER_DIR)
+    began, work_dir, out_dir = setup.began, setup.work_dir, setup.out_dir
     log(
         f"sources: {', '.join(SOURCES)}; reserved, never read: {', '.join(Path(r).name for r in RESERVED)}, CoQA {'/'.join(sorted(RESERVED_COQA_SOURCES))}"
     )

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.training import TrainingPlaces
+
 RERANKER_DIR = Path(__file__).resolve().parent / "reranker_model"
 STUDENT_LAYERS = (1, 3, 5, 7, 9, 11)
 
@@ -309,21 +311,15 @@ def score_with_onnx(model_path: Path, tokenizer_path: Path, pairs: list[RerankPa
     return out
 
 
-def run(
-    config: RerankerConfig,
-    out_dir: Path = RERANKER_DIR,
-    data_dir: Path | None = None,
-    sources: dict[str, Path] | None = None,
-    log=print,
-) -> dict:
+def run(config: RerankerConfig, places: TrainingPlaces | None = None, log=print) -> dict:
     """The whole command; returns the figures written into the model card."""
     from qa.bench.archive import file_sha256
     from qa.model_cards import reranker_card
     from qa.models import reranker_model_dir
     from qa.training import cached, count_kinds, dense_embedding, quantize, start_run
 
-    setup = start_run("reranker", config, data_dir, sources)
-    began, work_dir = setup.began, setup.work_dir
+    setup = start_run("reranker", config, places, RERANKER_DIR)
+    began, work_dir, out_dir = setup.began, setup.work_dir, setup.out_dir
     teacher_dir = reranker_model_dir()
     pairs = cached(
         work_dir / "pairs.pkl",

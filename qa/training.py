@@ -41,23 +41,35 @@ def config_key(config, unrelated: tuple[str, ...] = ("checkpoint_every",)) -> st
 
 
 @dataclass(frozen=True)
+class TrainingPlaces:
+    """Where a training command reads and writes; ``None`` takes the default."""
+
+    data_dir: Path | None = None  # the archive cache and the resumable work folders (default: the project's data/)
+    out_dir: Path | None = None  # where the exported model goes (default: the model's folder in the package)
+    sources: dict[str, Path] | None = None  # replaces the files taken from the archive (the tiny runs in tests)
+
+
+@dataclass(frozen=True)
 class TrainingRun:
-    """Where a training command works (``data_dir/train/<model>-<key>``, resumable) and what it reads."""
+    """Where a training command works (``data_dir/train/<model>-<key>``, resumable), what it reads, where the
+    model goes."""
 
     work_dir: Path
     sources: dict[str, Path]
+    out_dir: Path
     began: float  # time.perf_counter() at the start
 
 
-def start_run(model: str, config, data_dir: Path | None, sources: dict[str, Path] | None) -> TrainingRun:
-    """The work folder of this configuration and the source files (``sources`` replaces them in tests)."""
+def start_run(model: str, config, places: TrainingPlaces | None, default_out: Path) -> TrainingRun:
+    """The work folder of this configuration, the source files and the output folder."""
     from qa.settings import PROJECT_ROOT
 
+    places = places or TrainingPlaces()
     began = time.perf_counter()
-    data_dir = data_dir or PROJECT_ROOT / "data"
+    data_dir = places.data_dir or PROJECT_ROOT / "data"
     work_dir = data_dir / "train" / f"{model}-{config.key()}"
     work_dir.mkdir(parents=True, exist_ok=True)
-    return TrainingRun(work_dir, training_sources(data_dir, sources), began)
+    return TrainingRun(work_dir, training_sources(data_dir, places.sources), places.out_dir or default_out, began)
 
 
 def dense_embedding(config) -> Callable | None:
