@@ -128,10 +128,12 @@ def ingest(
     rebuild: bool = False,
     detector: LanguageDetector | None = None,
     e5=None,
+    store_factory: Callable[..., PassageStore] = PassageStore,
 ) -> IngestReport:
     """Bring the store in line with the corpus folder. ``detector`` (built here when not given) labels every
     passage with its language; with ``settings.multilingual`` the non-English ones are also embedded with
-    ``e5`` (an ``index.multilingual.E5Encoder``, built here only when there is something to embed)."""
+    ``e5`` (an ``index.multilingual.E5Encoder``, built here only when there is something to embed).
+    ``store_factory(settings, model_name, dim)`` opens the store (a timed subclass in ``qa bench speed``)."""
     import time
 
     started = time.perf_counter()
@@ -141,7 +143,7 @@ def ingest(
         if rebuild:
             _drop_collection(settings, settings.collection)
             _drop_collection(settings, multilingual_collection(settings))
-        store = PassageStore(settings, embedder.name, embedder.dim)
+        store = store_factory(settings, embedder.name, embedder.dim)
         stored, versions = store.inventory()  # one pass over the store's metadata, nothing per article
         wanted = {a.id: a for a in articles}
         digests = {a.id: content_hash(a, embedder.name) for a in articles}

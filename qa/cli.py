@@ -142,19 +142,20 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from qa.evaluate import main as eval_main
+    from qa.evaluation.runner import main as eval_main
 
     return eval_main(args, _settings(args))
 
 
 def cmd_bench(args) -> int:
-    from qa.squad import main as squad_main
+    from qa.bench import run
 
-    return squad_main(args, _settings(args))
+    return run(args, _settings(args))
 
 
 def cmd_import(args) -> int:
-    from qa.importers import ImporterError, import_jsonl, import_reuters
+    from qa.importers import ImporterError, import_jsonl
+    from qa.reuters import import_reuters
     from qa.settings import Settings
 
     settings = Settings.from_env()
@@ -184,32 +185,27 @@ def cmd_import(args) -> int:
 
 def cmd_train(args) -> int:
     from qa.settings import Settings
+    from qa.training import TrainingPlaces
 
-    settings = Settings.from_env()
+    places = TrainingPlaces(Settings.from_env().data_dir, Path(args.out) if args.out else None)
     if args.name == "reranker":
-        from qa.reranker_train import RerankerConfig
-        from qa.reranker_train import run as run_reranker
-
-        overrides = {k: v for k, v in (("seed", args.seed), ("limit", args.limit), ("epochs", args.epochs),
-                                       ("questions", args.max_examples)) if v is not None}  # fmt: skip
-        if args.no_dense:
-            overrides["dense_negatives"] = False
-        out = Path(args.out) if args.out else None
-        run_reranker(RerankerConfig(**overrides), **({"out_dir": out} if out else {}), data_dir=settings.data_dir)
-        return 0
-    from qa.reader_train import TrainConfig, run
-
-    overrides = {k: v for k, v in (("seed", args.seed), ("limit", args.limit), ("epochs", args.epochs),
-                                   ("max_examples", args.max_examples)) if v is not None}  # fmt: skip
+        from qa.reranker_train import RerankerConfig as Config
+        from qa.reranker_train import run
+    else:
+        from qa.reader_train import TrainConfig as Config
+        from qa.reader_train import run
+    examples = "questions" if args.name == "reranker" else "max_examples"  # --max-examples counts these
+    options = {"seed": args.seed, "limit": args.limit, "epochs": args.epochs, examples: args.max_examples}
+    overrides = {k: v for k, v in options.items() if v is not None}
     if args.no_dense:
         overrides["dense_negatives"] = False
-    config = TrainConfig(**overrides)
-    out = Path(args.out) if args.out else None
-    run(config, **({"out_dir": out} if out else {}), data_dir=settings.data_dir)
+    run(Config(**overrides), places)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from qa.bench import add_arguments as add_bench_arguments
+
     parser = argparse.ArgumentParser(prog="qa", description="Cited answers over a news corpus.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -259,19 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     jsl.add_argument("--out", help="output folder (default: QA_CORPUS_DIR)")
     jsl.set_defaults(func=cmd_import)
 
-    bench = sub.add_parser("bench", help="run a public benchmark (SQuAD v1.1 dev) on its own corpus and index")
-    bench.add_argument("name", choices=["squad"])
-    bench.add_argument("--questions", type=int, default=200, help="questions to sample (default: 200)")
-    bench.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
-    bench.add_argument("--generator", choices=["extractive", "local", "openai"])
-    bench.add_argument(
-        "--dataset",
-        choices=["dev", "heldout"],
-        default="dev",
-        help="dev: SQuAD v1.1 dev, the public benchmark (default); heldout: the SQuADShifts paragraphs reader training "
-        "holds out, our development set for design choices",
-    )
-    bench.add_argument("--out", help="report folder (default: eval/reports)")
+    bench = sub.add_parser("bench", help="run a benchmark: SQuAD v1.1 dev (squad), or speed and memory (speed)")
+    add_bench_arguments(bench)
     bench.set_defaults(func=cmd_bench)
 
     train = sub.add_parser("train", help="train one of our own models from data in packages (see its MODEL_CARD.md)")

@@ -65,7 +65,7 @@ def is_heldout(text: str, share: float = HELDOUT_SHARE) -> bool:
 
 def extract_sources(sdist: Path, target_dir: Path) -> dict[str, Path]:
     """Stream the four training files out of the archive (never the reserved ones)."""
-    from qa.squad import extract_member
+    from qa.bench.archive import extract_member
 
     target_dir.mkdir(parents=True, exist_ok=True)
     paths = {}

@@ -12,7 +12,7 @@ from conftest import ROOT, SEED_CORPUS
 
 from index.language import ENGLISH, LanguageDetector, bundled_model, quote_frame
 from qa.crosslingual import Calibration, CrossLingualScorer
-from qa.evaluate import load_eval_set, parse_item
+from qa.evaluation.schema import load_eval_set, parse_item
 
 SPANISH_ARTICLE = "002_8ef5243a76c53072"
 SPANISH_START = "Para Washington, los objetivos principales"
@@ -257,7 +257,7 @@ def test_the_multilingual_setting(raw, value):
 
 def test_make_bench_keeps_the_sections_measured_by_hand(tmp_path):
     """docs/benchmarks.md is rewritten by `make bench`; the languages figures below its marker survive."""
-    from qa.bench import BY_HAND, kept_by_hand
+    from qa.bench.speed_report import BY_HAND, kept_by_hand
 
     page = tmp_path / "benchmarks.md"
     assert kept_by_hand(page) == ""
