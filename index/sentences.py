@@ -60,12 +60,13 @@ def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.append((cursor, stop))
         cursor = stop
     spans.append((cursor, end))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    return [span for span in (trimmed(text, s, e) for s, e in spans) if span]
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``text[start:end]`` without its leading and trailing white space, as offsets; None when nothing is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
