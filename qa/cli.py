@@ -66,22 +66,13 @@ def cmd_ask(args) -> int:
 def cmd_ingest(args) -> int:
     from index.embed import shared_embedder
     from index.ingest import ingest
+    from qa.progress import ProgressBar
 
     settings = _settings(args)
     folder = Path(args.folder) if args.folder else settings.corpus_dir
-    bar = None
-
-    def progress(done: int, total: int, what: str) -> None:
-        nonlocal bar
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit=what[:-1] if what.endswith("s") else what, desc="embedding", file=sys.stderr)
-        bar.update(done - bar.n)
-
-    report = ingest(settings, shared_embedder(settings.threads), folder, progress, rebuild=args.rebuild)
-    if bar is not None:
-        bar.close()
+    bar = ProgressBar("embedding")
+    report = ingest(settings, shared_embedder(settings.threads), folder, bar, rebuild=args.rebuild)
+    bar.close()
     for skipped in report.skipped:
         print(f"skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
     print(f"{folder}: {report.summary()}")

@@ -14,6 +14,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from index.offline import child_env
 from qa.bench.errors import BenchError
 from qa.settings import PROJECT_ROOT, Settings
 
@@ -29,19 +30,6 @@ def spec_settings(spec: dict) -> Settings:
         data_dir=index.parent / "data",
         chroma_url=spec.get("chroma_url", ""),
     )
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-        TOKENIZERS_PARALLELISM="false",
-        GRADIO_ANALYTICS_ENABLED="False",
-    )
-    env.update(extra)
-    return env
 
 
 def run_measured(cmd: list[str], env: dict[str, str], stdin=subprocess.DEVNULL) -> dict:

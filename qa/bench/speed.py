@@ -27,9 +27,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from index.offline import child_env
 from qa.bench.errors import BenchError
 from qa.bench.measure import (
-    child_env,
     free_port,
     loadavg,
     machine_info,
