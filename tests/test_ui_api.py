@@ -289,6 +289,33 @@ def _final_messages(app: App | Answers, question: str) -> list[dict]:
     return updates[-1][0]
 
 
+def test_any_user_error_shows_its_message_and_anything_else_the_generic_one():
+    from index.errors import UserError
+    from ui.errors import friendly_error
+
+    class TooVague(UserError):
+        pass
+
+    assert friendly_error(TooVague("name a place or a date")) == "name a place or a date"
+    assert friendly_error(corpus.UploadError("the file is empty")) == "the file is empty"
+    assert friendly_error(KeyError("x")) == (
+        "Something went wrong while answering (KeyError). The details are in the server log."
+    )
+
+
+def test_the_article_cache_of_an_app_rereads_a_changed_file_and_is_its_own(fresh_settings):
+    path = Path(fresh_settings.corpus_dir) / "harbour.txt"
+    path.write_text("Harbour opens\n\nThe harbour opened on Tuesday.\n", encoding="utf-8")
+    cache = corpus.ArticleCache(fresh_settings)
+    first = cache.find("harbour")
+    assert cache.find("harbour") is first  # read once while the file is unchanged
+    assert corpus.ArticleCache(fresh_settings).find("harbour") is not first  # no cache shared between owners
+    path.write_text("Harbour closes\n\nThe harbour closed on Friday for good.\n", encoding="utf-8")
+    assert cache.find("harbour").title == "Harbour closes"
+    path.unlink()
+    assert cache.find("harbour") is None
+
+
 def test_errors_show_as_a_clear_message_in_the_chat(tmp_path):
     settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "no-index", data_dir=tmp_path / "d")
     last = _final_messages(App(settings), TIKTOK)[-1]["content"]
