@@ -1,4 +1,4 @@
-"""The sources panel (ui/render.py): one card per article holding each of its cited passages, the question
+"""The sources panel (ui/sources_panel.py): one card per article holding each of its cited passages, the question
 shortened in its header, scores in words with the number on hover, and a citation to a deleted article that says so
 instead of offering a dead link."""
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from index.chroma import check_writable
+from index.errors import UserError
 from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
 from index.split import passage_limit_error, split_article
 from qa.settings import Settings
@@ -34,7 +35,7 @@ _MAX_STEM = 80
 _CORPUS_LOCK = threading.Lock()  # one corpus change at a time per process (ingest also locks the index)
 
 
-class UploadError(ValueError):
+class UploadError(UserError):
     """An uploaded file that is refused; the message says why and is shown to the user."""
 
 
@@ -352,31 +353,43 @@ def list_articles(settings: Settings) -> list[ArticleRow]:
     return sorted(rows, key=lambda r: (-r.indexed_at, r.article_id))  # newest first
 
 
-_ARTICLE_CACHE: dict[tuple[str, float, int], Article] = {}
-_CACHE_LOCK = threading.Lock()
-
-
 def find_article(settings: Settings, wanted_id: str) -> Article | None:
-    """The article with this id as it is on disk now (cached by file, modification time and size)."""
-    paths = files_for(settings, wanted_id)
-    if not paths:
-        return None
-    path = paths[0]
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    key = (str(path), stat.st_mtime, stat.st_size)
-    with _CACHE_LOCK:
-        cached = _ARTICLE_CACHE.get(key)
-    if cached is not None:
-        return cached
-    try:
-        article = load_article(path, Path(settings.corpus_dir))
-    except (ArticleError, OSError):
-        return None
-    with _CACHE_LOCK:
-        if len(_ARTICLE_CACHE) > 256:
-            _ARTICLE_CACHE.clear()
-        _ARTICLE_CACHE[key] = article
-    return article
+    """The article with this id as it is on disk now (read afresh; the app reads through its ``ArticleCache``)."""
+    return ArticleCache(settings).find(wanted_id)
+
+
+class ArticleCache:
+    """The corpus folder's articles as they are on disk now, for the sources panel and the article viewer: each
+    read once per version of its file (cached by file, modification time and size). The app builds one."""
+
+    MAX_ENTRIES = 256
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._articles: dict[tuple[str, float, int], Article] = {}
+        self._lock = threading.Lock()
+
+    def find(self, wanted_id: str) -> Article | None:
+        """The article with this id, or None when no readable file in the corpus folder has it."""
+        paths = files_for(self.settings, wanted_id)
+        if not paths:
+            return None
+        path = paths[0]
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        key = (str(path), stat.st_mtime, stat.st_size)
+        with self._lock:
+            cached = self._articles.get(key)
+        if cached is not None:
+            return cached
+        try:
+            article = load_article(path, Path(self.settings.corpus_dir))
+        except (ArticleError, OSError):
+            return None
+        with self._lock:
+            if len(self._articles) > self.MAX_ENTRIES:
+                self._articles.clear()
+            self._articles[key] = article
+        return article
