@@ -73,6 +73,10 @@ class Retriever:
     def titles(self) -> dict[str, str]:
         return {p.passage.article_id: p.title for p in self.keyword.passages}
 
+    def article_passages(self, article_id: str) -> list[StoredPassage]:
+        """One article's stored passages (its byline is in the first)."""
+        return self.keyword.of_article(article_id)
+
     def date_of(self, article_id: str) -> str | None:
         self.keyword  # noqa: B018 -- built on first use, with the dates
         return self._dates.get(article_id)

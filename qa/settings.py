@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-GENERATORS = ("extractive", "local", "openai")
+from qa.generators.registry import NAMES as GENERATORS  # the one list of generators
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -389,7 +389,7 @@ def squad_settings(settings, dataset: str = "dev"):
 def ingest_squad(settings, paragraphs: list[Paragraph]):
     from tqdm import tqdm
 
-    from index.embed import shared_embedder
+    from index.embed import Embedder
     from index.ingest import ingest
 
     write_corpus(paragraphs, settings.corpus_dir)
@@ -401,7 +401,7 @@ def ingest_squad(settings, paragraphs: list[Paragraph]):
             bar = tqdm(total=total, unit="passage", desc="embedding SQuAD", file=sys.stderr)
         bar.update(done - bar.n)
 
-    report = ingest(settings, shared_embedder(settings.threads), settings.corpus_dir, progress)
+    report = ingest(settings, Embedder(settings.threads), settings.corpus_dir, progress)
     if bar is not None:
         bar.close()
     return report
@@ -412,7 +412,7 @@ def run_bench(
 ) -> dict:
     from tqdm import tqdm
 
-    from qa.pipeline import engine_for
+    from qa.pipeline import Engine
 
     started_at = datetime.now().isoformat(timespec="seconds")
     if dataset == "dev":
@@ -424,8 +424,7 @@ def run_bench(
     bench = squad_settings(settings, dataset)
     ingested = ingest_squad(bench, paragraphs)
     print(f"SQuAD corpus {bench.corpus_dir}: {ingested.summary()}", file=sys.stderr)
-    engine = engine_for(bench)
-    engine.refresh()
+    engine = Engine(bench)
     engine.retriever.retrieve("warm up the models", bench.candidates)
     sample = sample_questions(all_questions, questions, seed)
     generator = generator or bench.generator

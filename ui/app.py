@@ -25,8 +25,9 @@ import gradio as gr  # noqa: E402
 
 import qa  # noqa: F401  (importing qa sets the offline defaults, GRADIO_ANALYTICS_ENABLED=False among them)
 from index.store import StoreError  # noqa: E402
+from qa.generators.registry import GENERATORS, offered  # noqa: E402
 from qa.limits import LIMITS, HistoryError, parse_history_json  # noqa: E402
-from qa.settings import GENERATORS, Settings, SettingsError  # noqa: E402
+from qa.settings import Settings, SettingsError  # noqa: E402
 from qa.types import Answer, Progress  # noqa: E402
 from ui import conversations, corpus, export, render  # noqa: E402
 from ui.assets import CSS, JS  # noqa: E402
@@ -43,11 +44,7 @@ EXAMPLES = [
     "What did Li Chenggang call the expanded U.S. sanctions?",
     "What did Bessent say about TikTok?",
 ]
-GENERATOR_LABELS = {
-    "extractive": "Extractive: quotes the articles",
-    "local": "Local model (llama.cpp)",
-    "openai": "Hosted model (OpenAI-compatible)",
-}
+GENERATOR_LABELS = {spec.name: spec.label for spec in GENERATORS}
 MAX_TOP_K = 12
 FOLLOW_INTERVAL = 0.5  # seconds between status updates while a corpus change waits or runs
 # The question box while an answer is pending (Stop instead of Ask; what is typed meanwhile is kept and asked next)
@@ -70,7 +67,7 @@ ARTICLE_HEADERS = ["Title", "Published", "Byline", "Dateline", "Passages", "Inde
 
 def generator_choices(settings: Settings) -> list[str]:
     """Generators offered in the app: the hosted one only when an endpoint is configured."""
-    return [g for g in GENERATORS if g != "openai" or settings.openai_base_url]
+    return [spec.name for spec in offered(settings.openai_base_url)]
 
 
 def parse_auth(auth: str) -> tuple[str, str] | None:
@@ -148,8 +145,10 @@ def _size(path: str) -> int:
 class App:
     """The handlers behind the Blocks, bound to one Settings (the same object the CLI builds)."""
 
-    def __init__(self, settings: Settings, ingest: IngestQueue | None = None):
+    def __init__(self, settings: Settings, ingest: IngestQueue | None = None, engine=None):
         self.settings = settings
+        self._engine = engine  # built on first use when not given (qa.pipeline.Engine)
+        self._engine_lock = threading.Lock()
         self.ingest = ingest or IngestQueue()  # corpus changes, one at a time, behind the answers
         self._feedback_lock = threading.Lock()
         self._export_dir = tempfile.TemporaryDirectory(prefix="nq-export-")  # removed with the App
@@ -158,9 +157,12 @@ class App:
 
     @property
     def engine(self):
-        from qa.pipeline import engine_for
+        with self._engine_lock:
+            if self._engine is None:
+                from qa.pipeline import Engine
 
-        return engine_for(self.settings)
+                self._engine = Engine(self.settings)
+            return self._engine
 
     def lookup(self, article_id: str):
         return corpus.find_article(self.settings, article_id)
@@ -517,9 +519,9 @@ class App:
         yield (*outputs[-1], "")
 
 
-def build_app(settings: Settings) -> gr.Blocks:
+def build_app(settings: Settings, engine=None) -> gr.Blocks:
     """The whole app for one Settings object; launch it with ``serve`` (or ``launch(**launch_options(s))``)."""
-    app = App(settings)
+    app = App(settings, engine=engine)
     choices = generator_choices(settings)
 
     def open_article(request: dict) -> dict:  # a plain function: gradio marks server functions by attribute
@@ -818,27 +820,27 @@ def launch_options(settings: Settings) -> dict:
     }
 
 
-def warm_up(settings: Settings) -> None:
+def warm_up(engine) -> None:
     """Load the models and the keyword index before the first question (errors wait for that question)."""
     try:
-        from qa.pipeline import engine_for
-
         started = time.perf_counter()
-        engine = engine_for(settings)
-        engine.retriever.retrieve("warm up", settings.candidates)
+        engine.retriever.retrieve("warm up", engine.settings.candidates)
         log.info("models loaded in %.1f s", time.perf_counter() - started)
     except Exception as exc:  # reported again when a question is asked
         log.warning("warm-up failed: %s", exc)
 
 
-def serve(settings: Settings, *, block: bool = True, insecure: bool = False) -> gr.Blocks:
+def serve(settings: Settings, *, block: bool = True, insecure: bool = False, engine=None) -> gr.Blocks:
     """Launch the app for ``settings``; with ``block=False`` return once it is up (for tests). Refuses a
     non-loopback host without ``QA_AUTH`` unless ``insecure``."""
     check_exposure(settings, insecure)
     options = launch_options(settings)
-    demo = build_app(settings)
+    from qa.pipeline import Engine
+
+    engine = engine or Engine(settings)  # the app's one engine: models load once, in the warm-up
+    demo = build_app(settings, engine)
     demo.queue(default_concurrency_limit=2)
-    threading.Thread(target=warm_up, args=(settings,), daemon=True, name="qa-warm-up").start()
+    threading.Thread(target=warm_up, args=(engine,), daemon=True, name="qa-warm-up").start()
     options["quiet"] = not block
     demo.launch(prevent_thread_lock=not block, **options)
     return demo

@@ -228,13 +228,12 @@ ProgressFn = Callable[[int, int, str], None]
 
 
 def reindex(settings: Settings, progress: ProgressFn | None = None) -> str:
-    """Run incremental ingestion and make the answer engine pick the change up; returns the summary."""
-    from index.embed import shared_embedder
+    """Run incremental ingestion (it changes the index's generation, so answer engines pick the change up);
+    returns the summary."""
+    from index.embed import Embedder
     from index.ingest import ingest
-    from qa.pipeline import engine_for
 
-    report = ingest(settings, shared_embedder(settings.threads), Path(settings.corpus_dir), progress)
-    engine_for(settings).refresh()
+    report = ingest(settings, Embedder(settings.threads), Path(settings.corpus_dir), progress)
     text = report.summary()
     for skipped in report.skipped:
         text += f"\n- skipped {Path(skipped.source).name}: {skipped.reason}"
