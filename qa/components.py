@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from index.query_encoder import QueryEncoder
     from index.store import DateRange, StoredPassage
     from qa.crosslingual import Multilingual
+    from qa.generators import Generator
     from qa.rerank import CrossEncoder
     from qa.retrieve import Retrieval, Retriever
     from qa.settings import Settings
@@ -43,6 +44,12 @@ class Retrieving(Protocol):
     def refresh(self) -> None: ...
 
 
+class GeneratorLookup(Protocol):
+    """The generators by name (qa/generators/registry.py's ``Generators``): None for the extractive answer."""
+
+    def get(self, name: str) -> Generator | None: ...
+
+
 @dataclass(frozen=True)
 class Components:
     """``open_retriever(settings, fresh)``: a retriever over the index as it is now (``fresh``: reopen the store's
@@ -51,7 +58,7 @@ class Components:
 
     open_retriever: Callable[[Settings, bool], Retrieving]
     reader: SpanReader
-    generators: Generators
+    generators: GeneratorLookup
 
 
 class IndexOpener:

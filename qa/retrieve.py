@@ -37,7 +37,8 @@ class Retrieval:
 
 
 class Retriever:
-    """Holds the store, the in-memory keyword index and the models; one per process and index."""
+    """Holds the store, the in-memory keyword index and the models it is given; one per index generation (opened by
+    ``qa.components.IndexOpener``, with models built once)."""
 
     def __init__(
         self,
