@@ -44,6 +44,7 @@ def _m(protection: str, name: str, file: str, original: str, replacement: str, t
 
 V, IN, C = "qa/verify.py", "index/instructions.py", "qa/citations.py"
 X, P, U = "qa/generators/extractive.py", "qa/pipeline.py", "ui/corpus.py"
+E, D = "qa/evidence.py", "qa/drafting.py"
 G, S, IS = "index/ingest.py", "qa/settings.py", "index/settings.py"
 
 MUTANTS = [
@@ -118,25 +119,25 @@ MUTANTS = [
     _m("planted instructions: never an answer sentence", "instructions kept as candidates", X,
        "and not any(ps < e and s < pe for ps, pe in planted) for s, e in sentences", "for s, e in sentences",
        ("tests/test_robustness.py", "-k", "instruction_inside_an_article and extractive")),
-    _m("reader refusal: Engine._reader_refuses", "authors' questions refused too", P,
+    _m("reader refusal: reader_refuses", "authors' questions refused too", E,
        "if setting <= -100 or AUTHOR_QUESTION.search(asked) or SUMMARY_REQUEST.search(asked):",
        "if setting <= -100 or SUMMARY_REQUEST.search(asked):", DECISIONS),
-    _m("reader refusal: Engine._reader_refuses", "summary requests refused too", P,
+    _m("reader refusal: reader_refuses", "summary requests refused too", E,
        "if setting <= -100 or AUTHOR_QUESTION.search(asked) or SUMMARY_REQUEST.search(asked):",
        "if setting <= -100 or AUTHOR_QUESTION.search(asked):", DECISIONS),
-    _m("reader refusal: Engine._reader_refuses", "no span at all is not refused", P,
+    _m("reader refusal: reader_refuses", "no span at all is not refused", E,
        "return margin is None or margin < setting", "return margin is not None and margin < setting", DECISIONS),
-    _m("reader refusal: Engine._reader_refuses", "a margin equal to the setting refused", P,
+    _m("reader refusal: reader_refuses", "a margin equal to the setting refused", E,
        "return margin is None or margin < setting", "return margin is None or margin <= setting", DECISIONS),
-    _m("reader refusal: Engine._reader_refuses", "-100 does not turn it off", P,
+    _m("reader refusal: reader_refuses", "-100 does not turn it off", E,
        "if setting <= -100 or AUTHOR", "if AUTHOR", DECISIONS),
-    _m("Engine._answer_check", "any span counts as an answer", P,
+    _m("answer_check", "any span counts as an answer", E,
        "return span is not None and span.margin >= reader.threshold", "return span is not None", DECISIONS),
-    _m("Engine._answer_check", "the answer check never applied", P,
+    _m("answer_check", "the answer check never applied", D,
        "if isinstance(result, VerifiedSentence) and answers is not None and not answers(result.claim):",
        "if False:", DECISIONS),
     _m("Engine: a model that says the articles don't say", "replaced without saying so", P,
-       "if not notice and any(d.reason == MODEL_ABSTAINED for d in draft.dropped):", "if False:", DECISIONS),
+       "if any(d.reason == MODEL_ABSTAINED for d in draft.dropped):", "if False:", DECISIONS),
     # --- uploads --------------------------------------------------------------------------------------------
     _m("uploads: safe names", "folders kept in the name", U,
        r'base = unicodedata.normalize("NFC", re.split(r"[/\\]", str(name))[-1].strip())',
@@ -257,8 +258,8 @@ MUTANTS = [
     _m("honest errors: redaction", "a generator's error shown whole in the chat", "ui/errors.py",
        'return f"The answer generator failed: {redact(str(exc))}.', 'return f"The answer generator failed: {exc}.',
        HONEST),
-    _m("honest errors: generator fix", "no fix in the notice", P, "                    + generator_fix(name)",
-       '                    + ""', HONEST),
+    _m("honest errors: generator fix", "no fix in the notice", P, "                + generator_fix(name)",
+       '                + ""', HONEST),
     # --- CI ---------------------------------------------------------------------------------------------------
     _m("CI: a missing component fails", "skips allowed in CI", "tests/conftest.py",
        'CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")', "CI = False", CI_SKIPS),

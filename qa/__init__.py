@@ -16,17 +16,23 @@ from qa.types import Answer, Citation
 __all__ = ["Answer", "Citation", "Settings", "answer", "stream_answer"]
 
 
-def answer(question: str, history: list[dict] | None = None, settings: Settings | None = None, **options) -> Answer:
-    """Answer ``question`` from the corpus; ``history`` is earlier turns [{"role", "content"}]."""
-    from qa.pipeline import engine_for
-
-    return engine_for(settings or Settings.from_env()).answer(question, history, **options)
+def answer(
+    question: str, history: list[dict] | None = None, settings: Settings | None = None, engine=None, **options
+) -> Answer:
+    """Answer ``question`` from the corpus; ``history`` is earlier turns [{"role", "content"}]. ``engine``: a
+    ``qa.pipeline.Engine`` built before, whose models stay loaded between questions (without one, each call
+    builds an engine for ``settings``, by default the ``QA_*`` environment)."""
+    return _engine(settings, engine).answer(question, history, **options)
 
 
 def stream_answer(
-    question: str, history: list[dict] | None = None, settings: Settings | None = None, **options
+    question: str, history: list[dict] | None = None, settings: Settings | None = None, engine=None, **options
 ) -> Iterator[str | Answer]:
     """Yields the answer text as it is verified, then the final ``Answer``."""
-    from qa.pipeline import engine_for
+    yield from _engine(settings, engine).stream(question, history, **options)
 
-    yield from engine_for(settings or Settings.from_env()).stream(question, history, **options)
+
+def _engine(settings: Settings | None, engine):
+    from qa.pipeline import Engine
+
+    return engine or Engine(settings or Settings.from_env())

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from qa.generators.registry import NAMES as GENERATOR_NAMES
+
 
 def _settings(args) -> object:
     from qa.settings import Settings
@@ -51,11 +53,11 @@ def format_answer(a) -> str:
 
 def cmd_ask(args) -> int:
     from qa.limits import load_history_file
-    from qa.pipeline import engine_for
+    from qa.pipeline import Engine
 
     settings = _settings(args)
     history = load_history_file(args.history) if args.history else None
-    a = engine_for(settings).answer(" ".join(args.question), history, since=args.since, until=args.until)
+    a = Engine(settings).answer(" ".join(args.question), history, since=args.since, until=args.until)
     if args.json:
         print(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -64,25 +66,26 @@ def cmd_ask(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from index.embed import shared_embedder
+    from index.embed import Embedder
     from index.ingest import ingest
     from qa.progress import ProgressBar
 
     settings = _settings(args)
     folder = Path(args.folder) if args.folder else settings.corpus_dir
     bar = ProgressBar("embedding")
-    report = ingest(settings, shared_embedder(settings.threads), folder, bar, rebuild=args.rebuild)
+    embedder = Embedder(settings.threads)
+    report = ingest(settings, embedder, folder, bar, rebuild=args.rebuild)
     bar.close()
     for skipped in report.skipped:
         print(f"skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
     print(f"{folder}: {report.summary()}")
-    _ensure_query_encoder(settings)
+    _ensure_query_encoder(settings, embedder)
     return 0
 
 
 def cmd_add(args) -> int:
     from index.add import add_sources
-    from index.embed import shared_embedder
+    from index.embed import Embedder
     from index.fetch import Fetcher, FetchPolicy
     from index.ingest import ingest
 
@@ -94,20 +97,19 @@ def cmd_add(args) -> int:
     for _source, reason in report.failed:
         print(f"not added: {reason}", file=sys.stderr)
     if report.written:
-        ingested = ingest(settings, shared_embedder(settings.threads), settings.corpus_dir)
+        ingested = ingest(settings, Embedder(settings.threads), settings.corpus_dir)
         print(f"{settings.corpus_dir}: {ingested.summary()}")
     else:
         print("nothing new to ingest")
     return 1 if report.failed else 0
 
 
-def _ensure_query_encoder(settings) -> None:
+def _ensure_query_encoder(settings, embedder) -> None:
     """Once per data folder: the ONNX copy of the embedding model that lets answers start without torch."""
-    from index.embed import shared_embedder
     from index.query_encoder import ensure_query_encoder
 
     try:
-        path, written = ensure_query_encoder(settings.data_dir, lambda: shared_embedder(settings.threads))
+        path, written = ensure_query_encoder(settings.data_dir, lambda: embedder)
     except Exception as exc:  # answers still work, through sentence-transformers
         print(
             f"could not write the ONNX query encoder ({type(exc).__name__}: {exc}); questions will be "
@@ -203,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question with cited passages")
     ask.add_argument("question", nargs="+")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
-    ask.add_argument("--generator", choices=["extractive", "local", "openai"])
+    ask.add_argument("--generator", choices=GENERATOR_NAMES)
     ask.add_argument("--top-k", type=int)
     ask.add_argument("--history", help="JSON file with earlier turns [{role, content}, ...]")
     ask.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this date")
@@ -229,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="run an evaluation set and print the metrics")
     ev.add_argument("file", nargs="?", default=None, help="JSONL eval set (default: eval/seed.jsonl)")
-    ev.add_argument("--generator", choices=["extractive", "local", "openai"])
+    ev.add_argument("--generator", choices=GENERATOR_NAMES)
     ev.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two JSON reports item by item")
     ev.add_argument("--limit", type=int, help="evaluate only the first N items")
     ev.add_argument("--out", help="report folder (default: eval/reports)")

@@ -13,7 +13,7 @@ from index.settings import PROJECT_ROOT, EnvSettings, IndexSettings, SettingsErr
 
 __all__ = ["GENERATORS", "PROJECT_ROOT", "AnswerSettings", "IndexSettings", "Settings", "SettingsError"]
 
-GENERATORS = ("extractive", "local", "openai")
+from qa.generators.registry import NAMES as GENERATORS  # the one list of generators
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,11 @@ ingestion's (index/types.py), re-exported here for callers that use both."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qa.retrieve import Retrieval
 
 from index.types import Article, Passage
 
@@ -83,6 +87,11 @@ class Answer:
     conflict: str = ""  # a note when cited articles disagree
     notice: str = ""  # e.g. a fallback from a hosted model that failed
     short_answer: ShortAnswer | None = None  # the reader's span, shown in bold before the sentences
+    # The reranked passages the answer was made from (the evaluation scores this ranked list); not serialized.
+    retrieval: Retrieval | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The answer as JSON-ready data (``qa ask --json``, the API), without the retrieval trace."""
+        data = asdict(replace(self, retrieval=None))
+        del data["retrieval"]
+        return data

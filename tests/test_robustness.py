@@ -98,10 +98,10 @@ def hostile(tmp_path_factory, embedder):
 
 
 @pytest.fixture(scope="module")
-def hostile_engine(hostile):
-    from qa.pipeline import engine_for
+def hostile_engine(hostile, seed_components):
+    from qa.pipeline import Engine
 
-    return engine_for(hostile[0])  # the one the UI helpers (corpus.find_article) see too
+    return Engine(hostile[0], seed_components)
 
 
 def _article(settings: Settings, article_id: str):

@@ -13,8 +13,9 @@ import time
 
 import gradio as gr
 
+from qa.generators.registry import GENERATORS, offered
 from qa.limits import LIMITS, HistoryError, parse_history_json
-from qa.settings import GENERATORS, Settings
+from qa.settings import Settings
 from qa.types import Answer, Progress
 from ui.errors import friendly_error
 from ui.messages import turn_messages
@@ -22,11 +23,7 @@ from ui.sources_panel import ArticleLookup, sources_panel
 
 log = logging.getLogger(__name__)
 
-GENERATOR_LABELS = {
-    "extractive": "Extractive: quotes the articles",
-    "local": "Local model (llama.cpp)",
-    "openai": "Hosted model (OpenAI-compatible)",
-}
+GENERATOR_LABELS = {spec.name: spec.label for spec in GENERATORS}
 # The question box while an answer is pending (Stop instead of Ask; what is typed meanwhile is kept and asked next)
 # and after it.
 ASK_PLACEHOLDER = "Ask a question about the articles…"
@@ -46,7 +43,7 @@ MAX_SESSION_TURNS = 30  # turns a browser session keeps (older ones leave the ch
 
 def generator_choices(settings: Settings) -> list[str]:
     """Generators offered in the app: the hosted one only when an endpoint is configured."""
-    return [g for g in GENERATORS if g != "openai" or settings.openai_base_url]
+    return [spec.name for spec in offered(settings.openai_base_url)]
 
 
 def history_from_turns(turns: list[dict]) -> list[dict]:
@@ -78,17 +75,22 @@ class Answers:
     """The chat's and the API's answer handlers, bound to one Settings; ``lookup`` finds the articles the sources
     panel shows."""
 
-    def __init__(self, settings: Settings, lookup: ArticleLookup):
+    def __init__(self, settings: Settings, lookup: ArticleLookup, engine=None):
         self.settings = settings
         self.lookup = lookup
+        self._engine = engine  # built on first use when not given (qa.pipeline.Engine)
+        self._engine_lock = threading.Lock()
         self._stops: dict[str, float] = {}  # session -> when Stop was last pressed there
         self._stops_lock = threading.Lock()
 
     @property
     def engine(self):
-        from qa.pipeline import engine_for
+        with self._engine_lock:
+            if self._engine is None:
+                from qa.pipeline import Engine
 
-        return engine_for(self.settings)
+                self._engine = Engine(self.settings)
+            return self._engine
 
     def options(self, generator: str | None, top_k, since: str | None = None, until: str | None = None) -> dict:
         from qa.pipeline import QuestionError, date_range
@@ -203,14 +205,11 @@ class Answers:
             raise gr.Error(friendly_error(exc)) from None
 
 
-def warm_up(settings: Settings) -> None:
+def warm_up(engine) -> None:
     """Load the models and the keyword index before the first question (errors wait for that question)."""
     try:
-        from qa.pipeline import engine_for
-
         started = time.perf_counter()
-        engine = engine_for(settings)
-        engine.retriever.retrieve("warm up", settings.candidates)
+        engine.retriever.retrieve("warm up", engine.settings.candidates)
         log.info("models loaded in %.1f s", time.perf_counter() - started)
     except Exception as exc:  # reported again when a question is asked
         log.warning("warm-up failed: %s", exc)

@@ -27,6 +27,7 @@ from ui.answers import MAX_SESSION_TURNS, Answers, generator_choices, history_fr
 from ui.assets import css
 from ui.bodylimit import BodyLimit, BodyLimits
 from ui.conversation_handlers import ConversationHandlers
+from ui.corpus_changes import CorpusChanges
 from ui.corpus_tab import CorpusTab, delete_phrase
 from ui.errors import friendly_error
 from ui.exposure import Exposure, Guard, check_exposure
@@ -63,14 +64,17 @@ class App:
     conversations sidebar with the sources panel and the article viewer, the feedback log and the corpus tab.
     They share one article cache (what the panel and the viewer show) and one ingestion queue."""
 
-    def __init__(self, settings: Settings, ingest: IngestQueue | None = None):
+    def __init__(self, settings: Settings, ingest: IngestQueue | None = None, engine=None, embedder=None):
+        """``engine`` (qa.pipeline.Engine) and ``embedder`` (index.embed.Embedder, the one the engine's index was
+        built with): built on first use when not given."""
         self.settings = settings
         self.ingest = ingest or IngestQueue()  # corpus changes, one at a time, behind the answers
         self.articles = corpus.ArticleCache(settings)
-        self.answers = Answers(settings, self.articles.find)
+        self.answers = Answers(settings, self.articles.find, engine)
         self.conversations = ConversationHandlers(self.articles.find)
         self.feedback_log = FeedbackLog(settings)
-        self.corpus_tab = CorpusTab(settings, self.ingest)
+        self.changes = CorpusChanges(settings, embedder)
+        self.corpus_tab = CorpusTab(settings, self.ingest, self.changes)
         # Each handler under the name the Blocks (ui/layout.py) and the tests call it by.
         self.chat, self.stopped, self.api_ask = self.answers.chat, self.answers.stopped, self.answers.api_ask
         self.remember, self.restore = self.conversations.remember, self.conversations.restore
@@ -83,9 +87,9 @@ class App:
         self.add_links = self.corpus_tab.add_links
 
 
-def build_app(settings: Settings) -> gr.Blocks:
+def build_app(settings: Settings, engine=None, embedder=None) -> gr.Blocks:
     """The whole app for one Settings object; launch it with ``serve`` (or ``launch(**launch_options(s))``)."""
-    return build_blocks(App(settings))
+    return build_blocks(App(settings, engine=engine, embedder=embedder))
 
 
 # A request body: one upload batch of files together, plus room for the multipart framing of each file.
@@ -135,14 +139,23 @@ def launch_options(settings: Settings) -> dict:
     }
 
 
-def serve(settings: Settings, *, block: bool = True, insecure: bool = False) -> gr.Blocks:
+def serve(settings: Settings, *, block: bool = True, insecure: bool = False, engine=None) -> gr.Blocks:
     """Launch the app for ``settings``; with ``block=False`` return once it is up (for tests). Refuses a
-    non-loopback host without ``QA_AUTH`` unless ``insecure``."""
+    non-loopback host without ``QA_AUTH`` unless ``insecure``. The app's one engine (``engine``, or one built
+    here) and its ingestion share one embedding model; the models load once, in the warm-up."""
+    from index.embed import Embedder
+    from qa.components import build_components
+    from qa.pipeline import Engine
+
     check_exposure(settings, insecure)
     options = launch_options(settings)
-    demo = build_app(settings)
+    embedder = None  # with an engine given: loaded at the first corpus change
+    if engine is None:
+        embedder = Embedder(settings.threads)
+        engine = Engine(settings, build_components(settings, embedder=embedder))
+    demo = build_app(settings, engine, embedder)
     demo.queue(default_concurrency_limit=2)
-    threading.Thread(target=warm_up, args=(settings,), daemon=True, name="qa-warm-up").start()
+    threading.Thread(target=warm_up, args=(engine,), daemon=True, name="qa-warm-up").start()
     options["quiet"] = not block
     demo.launch(prevent_thread_lock=not block, **options)
     return demo

@@ -11,12 +11,10 @@ import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from index.chroma import check_writable
 from index.errors import UserError
 from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
 from index.split import passage_limit_error, split_article
@@ -32,7 +30,6 @@ _LOOKS_LIKE_HTML = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|article|main|section|div|p|h[1-6]|title|meta)\b", re.IGNORECASE
 )
 _MAX_STEM = 80
-_CORPUS_LOCK = threading.Lock()  # one corpus change at a time per process (ingest also locks the index)
 
 
 class UploadError(UserError):
@@ -225,23 +222,6 @@ def delete_files(settings: Settings, ids: list[str]) -> list[str]:
     return removed
 
 
-ProgressFn = Callable[[int, int, str], None]
-
-
-def reindex(settings: Settings, progress: ProgressFn | None = None) -> str:
-    """Run incremental ingestion and make the answer engine pick the change up; returns the summary."""
-    from index.embed import shared_embedder
-    from index.ingest import ingest
-    from qa.pipeline import engine_for
-
-    report = ingest(settings, shared_embedder(settings.threads), Path(settings.corpus_dir), progress)
-    engine_for(settings).refresh()
-    text = report.summary()
-    for skipped in report.skipped:
-        text += f"\n- skipped {Path(skipped.source).name}: {skipped.reason}"
-    return text
-
-
 def batch_error(count: int, total_bytes: int) -> str:
     """Why a batch of ``count`` files of ``total_bytes`` is refused as a whole, or "" when it is not."""
     if count > MAX_UPLOAD_FILES:
@@ -252,63 +232,6 @@ def batch_error(count: int, total_bytes: int) -> str:
             "upload them in smaller batches"
         )
     return ""
-
-
-def upload(
-    settings: Settings, files: list[tuple[str, bytes]], progress: ProgressFn | None = None, replace: bool = False
-) -> ChangeReport:
-    report = ChangeReport()
-    refusal = batch_error(len(files), sum(len(data) for _, data in files))
-    if refusal:
-        report.refused.extend((Path(re.split(r"[/\\]", name)[-1]).name, refusal) for name, _ in files)
-        return report
-    with _CORPUS_LOCK:
-        check_writable(settings)  # a read-only index: refused before any file is written
-        taken: set[str] = set()
-        known = indexed_hashes(settings)
-        for original, data in files:
-            try:
-                report.stored.append(store_upload(settings, original, data, replace, taken, known))
-            except UploadError as exc:
-                report.refused.append((Path(re.split(r"[/\\]", original)[-1]).name, str(exc)))
-        if report.stored:
-            try:
-                report.ingest_summary = reindex(settings, progress)
-            except Exception:
-                for stored in report.stored:  # no file stays in the corpus folder that the index does not hold
-                    if not stored.replaced:
-                        (Path(settings.corpus_dir) / stored.name).unlink(missing_ok=True)
-                raise
-    return report
-
-
-def delete(settings: Settings, ids: list[str], progress: ProgressFn | None = None) -> ChangeReport:
-    report = ChangeReport()
-    with _CORPUS_LOCK:
-        check_writable(settings)  # a read-only index: nothing is deleted
-        report.deleted = delete_files(settings, ids)
-        report.ingest_summary = reindex(settings, progress)
-    return report
-
-
-MAX_LINKS = 10  # feeds or links per request from the app
-
-
-def add_links(settings: Settings, sources: list[str], progress: ProgressFn | None = None):
-    """Fetch feeds and links into the corpus (index/add.py, under ``QA_FETCH_*``) and re-index when a file was
-    written: (AddReport, ingest summary or "")."""
-    from index.add import add_sources
-    from index.fetch import Fetcher, FetchPolicy
-
-    with _CORPUS_LOCK:
-        report = add_sources(sources, Path(settings.corpus_dir), Fetcher(FetchPolicy.from_settings(settings)))
-        return report, (reindex(settings, progress) if report.written else "")
-
-
-def rescan(settings: Settings, progress: ProgressFn | None = None) -> ChangeReport:
-    with _CORPUS_LOCK:
-        check_writable(settings)
-        return ChangeReport(ingest_summary=reindex(settings, progress))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import gradio as gr
 from index.store import StoreError
 from qa.settings import Settings
 from ui import corpus
+from ui.corpus_changes import MAX_LINKS, CorpusChanges
 from ui.errors import friendly_error
 from ui.ingest_queue import IngestQueue
 from ui.text import md
@@ -38,9 +39,10 @@ def _size(path: str) -> int:
 class CorpusTab:
     """The corpus tab's handlers, bound to one Settings; every change goes through ``ingest``, one at a time."""
 
-    def __init__(self, settings: Settings, ingest: IngestQueue):
+    def __init__(self, settings: Settings, ingest: IngestQueue, changes: CorpusChanges):
         self.settings = settings
         self.ingest = ingest
+        self.changes = changes
 
     def corpus_view(self):
         """(table rows, delete choices, header status) from the index."""
@@ -118,7 +120,7 @@ class CorpusTab:
             return shown
 
         label = f"upload of {len(files)} file{'s' if len(files) != 1 else ''}"
-        work = lambda progress: corpus.upload(self.settings, items, progress, replace=bool(replace))  # noqa: E731
+        work = lambda progress: self.changes.upload(items, progress, replace=bool(replace))  # noqa: E731
         for outputs in self._follow(label, work, report_lines, tuple(lines)):
             yield (*outputs, None)  # the file box empties at once
 
@@ -141,10 +143,10 @@ class CorpusTab:
             return lines
 
         label = f"deletion of {len(ids)} article{'s' if len(ids) != 1 else ''}"
-        yield from self._follow(label, lambda progress: corpus.delete(self.settings, ids, progress), report_lines)
+        yield from self._follow(label, lambda progress: self.changes.delete(ids, progress), report_lines)
 
     def rescan(self):
-        work = lambda progress: corpus.rescan(self.settings, progress)  # noqa: E731
+        work = lambda progress: self.changes.rescan(progress)  # noqa: E731
         report_lines = lambda report: [f"Index updated: {md(report.ingest_summary)}"]  # noqa: E731
         yield from self._follow("re-scan of the corpus folder", work, report_lines)
 
@@ -155,8 +157,8 @@ class CorpusTab:
         if not sources:
             yield (*self._after_change(["Paste a feed or article link (http or https) first."]), gr.skip())
             return
-        if len(sources) > corpus.MAX_LINKS:
-            yield (*self._after_change([f"⚠ At most {corpus.MAX_LINKS} links at a time."]), gr.skip())
+        if len(sources) > MAX_LINKS:
+            yield (*self._after_change([f"⚠ At most {MAX_LINKS} links at a time."]), gr.skip())
             return
 
         def report_lines(result) -> list[str]:
@@ -170,7 +172,7 @@ class CorpusTab:
             return lines
 
         label = f"{len(sources)} feed{'s' if len(sources) != 1 else ''} or link{'s' if len(sources) != 1 else ''}"
-        work = lambda progress: corpus.add_links(self.settings, sources, progress)  # noqa: E731
+        work = lambda progress: self.changes.add_links(sources, progress)  # noqa: E731
         outputs = list(self._follow(label, work, report_lines))
         for waiting in outputs[:-1]:
             yield (*waiting, gr.skip())

@@ -18,11 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.bench.errors import BenchError
+from qa.generators.registry import NAMES as GENERATOR_NAMES
 from qa.settings import PROJECT_ROOT
 
 __all__ = ["BENCHMARKS", "BenchError", "Benchmark", "add_arguments", "run"]
-
-GENERATORS = ["extractive", "local", "openai"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Benchmark:
 def _squad_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--questions", type=int, default=200, help="questions to sample (default: 200)")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
-    parser.add_argument("--generator", choices=GENERATORS)
+    parser.add_argument("--generator", choices=GENERATOR_NAMES)
     parser.add_argument(
         "--dataset",
         choices=["dev", "heldout"],

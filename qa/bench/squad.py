@@ -83,12 +83,12 @@ def squad_settings(settings, dataset: str = "dev"):
 
 
 def ingest_squad(settings, paragraphs: list[Paragraph]):
-    from index.embed import shared_embedder
+    from index.embed import Embedder
     from index.ingest import ingest
 
     write_corpus(paragraphs, settings.corpus_dir)
     progress = ProgressBar("embedding SQuAD", unit="passage")
-    report = ingest(settings, shared_embedder(settings.threads), settings.corpus_dir, progress)
+    report = ingest(settings, Embedder(settings.threads), settings.corpus_dir, progress)
     progress.close()
     return report
 
@@ -98,7 +98,7 @@ def run_bench(
 ) -> dict:
     from tqdm import tqdm
 
-    from qa.pipeline import engine_for
+    from qa.pipeline import Engine
 
     started_at = datetime.now().isoformat(timespec="seconds")
     if dataset == "dev":
@@ -110,8 +110,7 @@ def run_bench(
     bench = squad_settings(settings, dataset)
     ingested = ingest_squad(bench, paragraphs)
     print(f"SQuAD corpus {bench.corpus_dir}: {ingested.summary()}", file=sys.stderr)
-    engine = engine_for(bench)
-    engine.refresh()
+    engine = Engine(bench)
     engine.retriever.retrieve("warm up the models", bench.candidates)
     sample = sample_questions(all_questions, questions, seed)
     generator = generator or bench.generator

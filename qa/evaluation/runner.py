@@ -35,9 +35,10 @@ def _ranked(retrieval) -> list[dict]:
 def evaluate_item(engine, item: EvalItem, generator: str | None = None) -> dict:
     """Answer one item and score the answer and the ranked list it was made from; never raises."""
     history = list(item.history) or None
-    answer, error, retrievals = None, "", []
+    answer, error, retrieval = None, "", None
     try:
-        answer = engine.answer(item.question, history, generator=generator, retrievals=retrievals).to_dict()
+        answered = engine.answer(item.question, history, generator=generator)
+        answer, retrieval = answered.to_dict(), answered.retrieval
     except Exception as exc:  # a failed item counts as wrong and is listed, the run goes on
         error = f"{type(exc).__name__}: {exc}"
     retrieval_error, ranked, query = "", None, item.question
@@ -47,9 +48,9 @@ def evaluate_item(engine, item: EvalItem, generator: str | None = None) -> dict:
         else:
             from qa.condense import condense
 
-            query = condense(item.question, history)
+            query = condense(item.question, history).text
         # The answer's own ranked list; retrieve again only if the answer failed before it was made.
-        retrieval = retrievals[0] if retrievals else engine.retriever.retrieve(query, engine.settings.candidates)
+        retrieval = retrieval or engine.retriever.retrieve(query, engine.settings.candidates)
         ranked = _ranked(retrieval)
     except Exception as exc:
         retrieval_error = f"{type(exc).__name__}: {exc}"
@@ -119,9 +120,9 @@ def main(args, settings) -> int:
         return 2
     if args.limit:
         items = items[: args.limit]
-    from qa.pipeline import engine_for
+    from qa.pipeline import Engine
 
-    engine = engine_for(settings)
+    engine = Engine(settings)
     generator = args.generator or settings.generator
     started = time.perf_counter()
     records = run(engine, items, generator, progress=True)
