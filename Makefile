@@ -65,7 +65,7 @@ bench: setup
 train: setup
 	$(BIN)/qa train reader
 
-# Not part of `make test` (slow): break each listed protection (eval/protections.py) one edit at a time in a
+# Not part of `make test` (slow): break each listed protection (eval/protections.toml) one edit at a time in a
 # temporary copy and check that its tests fail; prints the table the README's "Mutation check" gives.
 mutants: setup
 	nice -n 19 $(BIN)/python eval/mutants.py $(MUTANTS_ARGS)

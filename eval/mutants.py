@@ -1,6 +1,6 @@
 """``make mutants``: break each listed protection one exact edit at a time and check that a test notices.
 
-Each mutant (``eval/protections.py``) is one (file, original text, replacement) edit. The harness copies the
+Each mutant (``eval/protections.toml``) is one (file, original text, replacement) edit. The harness copies the
 working tree (the files git tracks plus the untracked ones it does not ignore, ``qa/reader_model`` among them)
 into a temporary folder, checks that the named tests pass there unmutated, then for each mutant writes the
 edited file into the copy, runs the named tests and restores the file. The working tree is never written.

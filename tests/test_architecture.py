@@ -1,5 +1,5 @@
 """The structure the code keeps (issue 18): layers that point one way, modules of a readable size, and a
-mutation table (eval/protections.py) whose every edit still applies to the code it names."""
+mutation table (eval/protections.toml) whose every edit still applies to the code it names."""
 
 from __future__ import annotations
 

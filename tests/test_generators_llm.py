@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXPORTS, GACKLE
-from llm_server import MisbehavingEndpoint, openai_compatible_server, serve_handler
+from llm_server import MisbehavingEndpoint, openai_compatible_server, served_fixture
 
 from qa.generators import GeneratorError, Generators
 from qa.generators.local import MAX_NEW_TOKENS, LocalGenerator
@@ -283,10 +283,7 @@ class _BadHandler(MisbehavingEndpoint):
             self._send(404, "text/plain", b"no such route")
 
 
-@pytest.fixture(scope="module")
-def bad_server() -> Iterator[str]:
-    with serve_handler(_BadHandler) as url:
-        yield url
+bad_server = served_fixture(_BadHandler)
 
 
 @pytest.mark.server

@@ -36,15 +36,16 @@ def test_the_committed_model_is_the_one_its_card_describes():
         assert reserved in card
 
 
-@pytest.mark.parametrize(
-    ("question", "passage", "expected"),
-    [
-        ("How many American users does TikTok have?", USERS, "170 million"),
-        ("Who chairs the American Soybean Association?", GACKLE, "Josh Gackle"),
-        ("What are farmers hopeful that dialogue will produce?", GACKLE, "a deal"),
-    ],
-)
-def test_reader_finds_the_answer_span_in_a_known_passage(reader, question, passage, expected):
+KNOWN_SPANS = {  # question: (passage, the answer span)
+    "How many American users does TikTok have?": (USERS, "170 million"),
+    "Who chairs the American Soybean Association?": (GACKLE, "Josh Gackle"),
+    "What are farmers hopeful that dialogue will produce?": (GACKLE, "a deal"),
+}
+
+
+@pytest.mark.parametrize("question", KNOWN_SPANS)
+def test_reader_finds_the_answer_span_in_a_known_passage(reader, question):
+    passage, expected = KNOWN_SPANS[question]
     span = reader.read(question, [passage])[0]
     assert span is not None and expected in span.text and len(span.text) <= len(expected) + 20, span
     assert passage[span.start : span.end] == span.text

@@ -21,13 +21,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import SEED_CORPUS
-from llm_server import MisbehavingEndpoint, serve_handler
+from llm_server import MisbehavingEndpoint, served_fixture
 from robust_answers import answer_claims, uncited_sentences
 from robust_corpus import cli_env, consistency_problems, make_corpus, start_cli
 
@@ -286,10 +285,7 @@ class _Endpoint(MisbehavingEndpoint):
             self._send(404, "text/plain", b"no such route")
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with serve_handler(_Endpoint) as url:
-        yield url
+endpoint = served_fixture(_Endpoint)
 
 
 def _closed_port_url() -> str:
