@@ -29,7 +29,7 @@ def fused_requantized_model(folder: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
-    from qa.models import reranker_model_dir
+    from index.models import reranker_model_dir
 
     model = onnx.load(str(reranker_model_dir() / "model.onnx"))
     graph = model.graph
@@ -87,10 +87,10 @@ def fused_requantized_model(folder: Path) -> Path:
 def main(index: str) -> None:
     import onnxruntime as ort
 
+    from index.models import cpu_onnx_session, reranker_model_dir
     from qa.bench.measure import spec_settings
     from qa.bench.workers import bench_queries
     from qa.figures import percentile
-    from qa.models import cpu_onnx_session, reranker_model_dir
     from qa.pipeline import Engine
     from qa.rerank import CrossEncoder
     from qa.settings import Settings

@@ -269,18 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # Importing this module imported the qa package first, which set the offline defaults.
     args = build_parser().parse_args(argv)
-    from index.load import ArticleError
-    from index.store import StoreError
-    from qa.generators import GeneratorError
-    from qa.limits import HistoryError
-    from qa.models import ModelMissingError
-    from qa.pipeline import QuestionError
-    from qa.settings import SettingsError
+    from index.errors import UserError
 
-    expected = (QuestionError, HistoryError, SettingsError, StoreError, ArticleError, GeneratorError, ModelMissingError)
     try:
         return args.func(args)
-    except expected as exc:
+    except UserError as exc:  # bad input, a setting, a missing model or server: the message says what to do
         print(f"qa {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

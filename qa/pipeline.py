@@ -23,7 +23,7 @@ from qa.evidence import Evidence, Reading, answer_check, choose_evidence, read_e
 from qa.generators import GeneratorError, generator_fix
 from qa.generators.extractive import SentenceScorer, draft_from
 from qa.limits import check_history
-from qa.question import QuestionError, clean_question, date_range
+from qa.question import clean_question, date_range
 from qa.reader import reader_question
 from qa.recency import asks_for_latest, prefer_recent
 from qa.redact import redact
@@ -32,7 +32,7 @@ from qa.retrieve import Retrieval
 from qa.settings import Settings
 from qa.types import Answer, Progress, ScoredPassage
 
-__all__ = ["ABSTAIN_TEXT", "MODEL_ABSTAINED", "READER_REFUSAL", "Engine", "QuestionError", "date_range"]
+__all__ = ["Engine"]
 
 log = logging.getLogger("qa.pipeline")
 

@@ -210,7 +210,7 @@ def paragraph_neighbours(paragraphs: list[_Paragraph], embed: Callable[[list[str
 
     from index.keyword import KeywordIndex
     from index.store import StoredPassage
-    from qa.types import Passage
+    from index.types import Passage
 
     stored = [StoredPassage(Passage(p.key, p.context, 0, len(p.context), 0), "") for p in paragraphs]
     keyword = KeywordIndex(stored)

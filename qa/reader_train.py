@@ -217,9 +217,9 @@ REFERENCE_SPANS = 60  # held-out examples whose fp32 spans ship beside the model
 def run(config: TrainConfig, places: TrainingPlaces | None = None, log=print) -> dict:
     """The whole command; returns the figures written into the model card. ``places.sources`` replaces the files
     taken from the bigbench archive (same formats; the tiny run in tests)."""
+    from index.models import embedding_model_path
     from qa.bench.archive import file_sha256
     from qa.model_cards import reader_card
-    from qa.models import embedding_model_path
     from qa.reader import Reader
 
     setup = start_run("reader", config, places, READER_DIR)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.models import cpu_onnx_session, reranker_model_dir
+from index.models import cpu_onnx_session, reranker_model_dir
 
 
 class CrossEncoder:

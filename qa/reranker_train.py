@@ -296,7 +296,7 @@ def agreement(student_scores: list[float], pairs: list[RerankPair]) -> dict:
 
 
 def score_with_onnx(model_path: Path, tokenizer_path: Path, pairs: list[RerankPair], max_length: int) -> list[float]:
-    from qa.models import cpu_onnx_session
+    from index.models import cpu_onnx_session
 
     session = cpu_onnx_session(model_path, 2)
     encoded = encode(pairs, tokenizer_path, max_length)
@@ -313,9 +313,9 @@ def score_with_onnx(model_path: Path, tokenizer_path: Path, pairs: list[RerankPa
 
 def run(config: RerankerConfig, places: TrainingPlaces | None = None, log=print) -> dict:
     """The whole command; returns the figures written into the model card."""
+    from index.models import reranker_model_dir
     from qa.bench.archive import file_sha256
     from qa.model_cards import reranker_card
-    from qa.models import reranker_model_dir
     from qa.training import cached, count_kinds, dense_embedding, quantize, start_run
 
     setup = start_run("reranker", config, places, RERANKER_DIR)

@@ -1,5 +1,5 @@
-"""The data answering makes: scored passages, citations, the answer. ``Article`` and ``Passage`` are
-ingestion's (index/types.py), re-exported here for callers that use both."""
+"""The data answering makes: scored passages, citations, the answer (``Article`` and ``Passage`` are ingestion's:
+index/types.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from qa.retrieve import Retrieval
 
-from index.types import Article, Passage
-
-__all__ = ["Answer", "Article", "Citation", "DroppedSentence", "Passage", "Progress", "ScoredPassage", "ShortAnswer"]
+from index.types import Passage
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from index.generation import bump_generation
+from index.types import Passage
 from qa.components import Components
 from qa.generators import GeneratorError
 from qa.pipeline import Engine
@@ -19,7 +20,7 @@ from qa.reader import Span
 from qa.refusal import ABSTAIN_TEXT, MODEL_ABSTAINED, READER_REFUSAL
 from qa.retrieve import Retrieval
 from qa.settings import Settings
-from qa.types import Answer, Passage, Progress, ScoredPassage
+from qa.types import Answer, Progress, ScoredPassage
 
 PIER = "Harbour officials said the new ferry pier will cost 12 million dollars. Work on the pier starts in May."
 BYLINE = "By Jane Doe\nThe council approved the harbour budget on Monday."

@@ -327,12 +327,13 @@ def test_squad_data_path_on_a_tiny_archive(tmp_path):
     import tarfile
     from types import SimpleNamespace
 
+    from index.types import Passage
     from qa.bench.archive import extract_member
     from qa.bench.squad import ask
     from qa.bench.squad_data import MEMBER, read_squad, sample_questions, write_corpus
     from qa.bench.squad_metrics import summarize
     from qa.retrieve import Retrieval
-    from qa.types import Answer, Citation, Passage, ScoredPassage
+    from qa.types import Answer, Citation, ScoredPassage
 
     squad = {"version": "1.1", "data": [{"title": "Super_Bowl_50", "paragraphs": [
         {"context": "The Denver Broncos defeated the Carolina Panthers 24-10.", "qas": [

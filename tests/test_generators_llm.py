@@ -15,13 +15,14 @@ import pytest
 from conftest import EXPORTS, GACKLE
 from llm_server import MisbehavingEndpoint, openai_compatible_server, served_fixture
 
+from index.models import default_gguf_path
+from index.types import Passage
 from qa.generators import GeneratorError, Generators
 from qa.generators.local import MAX_NEW_TOKENS, LocalGenerator
 from qa.generators.openai import OpenAIGenerator
 from qa.generators.prompt import ABSTAIN, MAX_PASSAGE_CHARS, build_messages
-from qa.models import default_gguf_path
 from qa.settings import Settings
-from qa.types import Passage, ScoredPassage
+from qa.types import ScoredPassage
 from qa.verify import verify_draft
 
 ARTICLE = Path(__file__).resolve().parent.parent / "corpus" / "003_688cffc4895f96d0.txt"

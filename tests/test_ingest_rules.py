@@ -13,7 +13,7 @@ from conftest import SEED_CORPUS
 
 from index.ingest import content_hash, ingest
 from index.store import EmbeddingModelMismatch, PassageStore
-from qa.types import Article
+from index.types import Article
 
 HARBOUR = "Harbour opens\n\nThe harbour opened on Tuesday after nine years of work, officials said.\n"
 FERRY = "Ferry resumes\n\nThe ferry to the island resumed on Monday, the operator said.\n\nTickets cost 4 euros.\n"

@@ -225,7 +225,7 @@ def test_with_multilingual_off_the_english_question_does_not_find_the_spanish_an
 
 
 def test_the_sources_panel_names_the_passage_language():
-    from ui.render import _card, copy_text
+    from ui.sources_panel import _card, copy_text
 
     citation = {
         "n": 1,
@@ -276,8 +276,9 @@ def test_a_refusal_in_a_language_no_passage_is_in_suggests_asking_in_theirs(seed
 
 
 def test_no_language_hint_when_a_passage_is_in_the_questions_language():
-    from qa.pipeline import language_hint
-    from qa.types import Passage, ScoredPassage
+    from index.types import Passage
+    from qa.refusal import language_hint
+    from qa.types import ScoredPassage
 
     def scored(language: str) -> ScoredPassage:
         return ScoredPassage(Passage("a", "text", 0, 4, 0, language), "A", 1.0)

@@ -22,7 +22,7 @@ def _torch_logits(model, texts):
     import torch
     from tokenizers import Tokenizer
 
-    from qa.models import reranker_model_dir
+    from index.models import reranker_model_dir
 
     tokenizer = Tokenizer.from_file(str(reranker_model_dir() / "tokenizer.json"))
     out = []
@@ -40,7 +40,7 @@ def test_the_dequantized_teacher_scores_as_the_int8_model_we_serve():
     import torch
     from transformers import BertForSequenceClassification
 
-    from qa.models import reranker_model_dir
+    from index.models import reranker_model_dir
     from qa.rerank import CrossEncoder
     from qa.reranker_train import dequantized_teacher, teacher_config
 

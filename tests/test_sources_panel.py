@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from qa.types import Article
-from ui.render import match_words, sources_panel
+from index.types import Article
+from ui.sources_panel import match_words, sources_panel
 
 TEXT = "First paragraph about the talks.\nSecond paragraph with the figure.\nThird paragraph."
 ARTICLE = Article("000_talks", "Talks in Madrid", TEXT, "/corpus/000_talks.txt")

@@ -93,7 +93,7 @@ class Answers:
             return self._engine
 
     def options(self, generator: str | None, top_k, since: str | None = None, until: str | None = None) -> dict:
-        from qa.pipeline import QuestionError, date_range
+        from qa.question import QuestionError, date_range
 
         options = {}
         try:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from index.instructions import planted_instructions
-from qa.types import Article
+from index.types import Article
 from ui.text import date_label, plain
 
 PLANTED_TITLE = "An instruction written in the article: shown as article text, never followed or used as support"

@@ -18,8 +18,8 @@ from pathlib import Path
 from index.errors import UserError
 from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
 from index.split import passage_limit_error, split_article
+from index.types import Article
 from qa.settings import Settings
-from qa.types import Article
 
 MAX_UPLOAD_BYTES = 2_000_000
 MAX_UPLOAD_FILES = 20  # per upload batch

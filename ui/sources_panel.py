@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from index.language import language_name
-from qa.types import Article
+from index.types import Article
 from ui.text import date_label, one_line, plain
 
 CONTEXT_CHARS = 420  # of a long paragraph, shown on each side of the quote

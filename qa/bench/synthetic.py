@@ -32,7 +32,7 @@ def build_synthetic(spec: dict) -> dict:
     from index.embed import Embedder, passage_text_for_embedding
     from index.sentences import sentence_spans
     from index.store import PassageStore
-    from qa.types import Passage
+    from index.types import Passage
 
     started = time.perf_counter()
     source = PassageStore(spec_settings({"index": spec["source_index"]}), Embedder.name, Embedder.dim, create=False)

