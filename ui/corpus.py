@@ -17,6 +17,7 @@ from pathlib import Path
 
 from index.errors import UserError
 from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
+from index.patterns import UPLOAD_SUFFIXES
 from index.split import passage_limit_error, split_article
 from index.types import Article
 from qa.settings import Settings
@@ -24,7 +25,6 @@ from qa.settings import Settings
 MAX_UPLOAD_BYTES = 2_000_000
 MAX_UPLOAD_FILES = 20  # per upload batch
 MAX_BATCH_BYTES = 10_000_000  # per upload batch, all files together
-UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script (新闻.txt stays 新闻.txt), and _
 _LOOKS_LIKE_HTML = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|article|main|section|div|p|h[1-6]|title|meta)\b", re.IGNORECASE

@@ -7,10 +7,10 @@ wrong in every metric it is eligible for and is listed in the report.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from index.patterns import CITATION_MARKER, CITATION_MARKERS
 from qa.evaluation.schema import CATEGORIES, EvalItem
 from qa.figures import overlap_f1, percentile
 
@@ -34,13 +34,9 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-_MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
-_MARKER_GROUP = re.compile(r"(?:\[\d+(?:\s*,\s*\d+)*\])+")
-
-
 def normalize(text: str) -> str:
     """Lowercase, punctuation and symbols to spaces, spaces collapsed; ``[n]`` citation markers removed."""
-    text = unicodedata.normalize("NFKC", _MARKER.sub(" ", text)).casefold()
+    text = unicodedata.normalize("NFKC", CITATION_MARKER.sub(" ", text)).casefold()
     text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
     return " ".join(text.split())
 
@@ -101,7 +97,7 @@ def answer_sentences(answer: dict) -> int:
     """Sentences the verifier kept: each carries exactly one group of ``[n]`` markers."""
     if answer.get("abstained") or not answer.get("text", "").strip():
         return 0
-    groups = len(_MARKER_GROUP.findall(answer["text"]))
+    groups = len(CITATION_MARKERS.findall(answer["text"]))
     if groups:
         return groups
     from index.sentences import sentence_spans

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from index.instructions import planted_instructions
 from index.keyword import tokenize
+from index.patterns import NUMBER, SCALE_UNITS
 from index.sentences import sentence_spans
 from qa.reader import Reader, Span
 from qa.types import ScoredPassage
@@ -36,7 +37,7 @@ MIN_EXTRA_OTHER = 2.0  # ... and well in absolute terms, unless it repeats the b
 PASSAGE_FLOOR = -6.0  # passages scoring below this are not mined for sentences
 
 
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:%|percent|million|billion|trillion)")
+_FIGURE = re.compile(rf"{NUMBER}\s*(?:%|percent|{SCALE_UNITS})")
 # A sentence's score leans this far toward its passage's: answers sit in passages that answer.
 PASSAGE_WEIGHT = 0.4  # chosen on eval/seed.jsonl (0 -> 87.9%, 0.4 -> 88.9% correct)
 PAIR_BONUS = 1.0  # two adjacent sentences replace the best single one only if they score this much higher
