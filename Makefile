@@ -3,12 +3,6 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-export GRADIO_ANALYTICS_ENABLED := False
-export ANONYMIZED_TELEMETRY := False
-export TOKENIZERS_PARALLELISM := false
-export ORT_DISABLE_TELEMETRY := 1
 
 .PHONY: setup serve test lint ingest eval bench browser-deps trace-deps axe-deps screenshots train mutants
 
@@ -65,13 +59,13 @@ eval: setup
 	$(BIN)/qa bench squad --questions 200
 
 bench: setup
-	$(BIN)/python -m qa.bench
+	$(BIN)/qa bench speed
 
 # Not one of the two README commands: re-trains our reader into qa/reader_model (about an hour on 2 cores).
 train: setup
 	$(BIN)/qa train reader
 
-# Not part of `make test` (slow): break each listed protection (eval/protections.py) one edit at a time in a
+# Not part of `make test` (slow): break each listed protection (eval/protections.toml) one edit at a time in a
 # temporary copy and check that its tests fail; prints the table the README's "Mutation check" gives.
 mutants: setup
 	nice -n 19 $(BIN)/python eval/mutants.py $(MUTANTS_ARGS)

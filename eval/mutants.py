@@ -1,6 +1,6 @@
 """``make mutants``: break each listed protection one exact edit at a time and check that a test notices.
 
-Each mutant (``eval/protections.py``) is one (file, original text, replacement) edit. The harness copies the
+Each mutant (``eval/protections.toml``) is one (file, original text, replacement) edit. The harness copies the
 working tree (the files git tracks plus the untracked ones it does not ignore, ``qa/reader_model`` among them)
 into a temporary folder, checks that the named tests pass there unmutated, then for each mutant writes the
 edited file into the copy, runs the named tests and restores the file. The working tree is never written.
@@ -24,6 +24,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from index.offline import child_env
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from protections import MUTANTS, Mutant  # noqa: E402
@@ -76,15 +78,8 @@ def pytest_command(tests: tuple[str, ...]) -> list[str]:
 
 def run_tests(copy: Path, tests: tuple[str, ...]) -> tuple[bool, str]:
     """(passed, output) of the tests in the copy, with the copy first on the import path."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTHONPATH")}
-    env.update(
-        PYTHONPATH=str(copy),
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        ANONYMIZED_TELEMETRY="False",
-        TOKENIZERS_PARALLELISM="false",
-    )
+    base = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTHONPATH")}
+    env = child_env(base, PYTHONPATH=str(copy))
     try:
         done = subprocess.run(pytest_command(tests), cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:

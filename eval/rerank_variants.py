@@ -29,7 +29,7 @@ def fused_requantized_model(folder: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
-    from qa.models import reranker_model_dir
+    from index.models import reranker_model_dir
 
     model = onnx.load(str(reranker_model_dir() / "model.onnx"))
     graph = model.graph
@@ -87,13 +87,15 @@ def fused_requantized_model(folder: Path) -> Path:
 def main(index: str) -> None:
     import onnxruntime as ort
 
-    from qa.bench import _settings, bench_queries
-    from qa.models import cpu_onnx_session, reranker_model_dir
+    from index.models import cpu_onnx_session, reranker_model_dir
+    from qa.bench.measure import spec_settings
+    from qa.bench.workers import bench_queries
+    from qa.figures import percentile
     from qa.pipeline import Engine
     from qa.rerank import CrossEncoder
     from qa.settings import Settings
 
-    retriever = Engine(_settings({"index": index})).retriever
+    retriever = Engine(spec_settings({"index": index})).retriever
     queries = bench_queries(Settings.from_env().data_dir)
     lists = [(q, [c.passage.text for c in retriever.candidates(q, 20)[0]]) for q in queries]
     current = retriever.reranker
@@ -135,9 +137,7 @@ def main(index: str) -> None:
     tokenizer = current._tokenizer
     for label, pairs in (("the 20 fused candidates", lists), ("20 distinct texts from the top 100", deep)):
         lengths = [sum(e.attention_mask) for q, texts in pairs for e in tokenizer.encode_batch([(q, t) for t in texts])]
-        print(
-            f"tokens per question + passage, {label}: mean {np.mean(lengths):.0f}, p95 {np.percentile(lengths, 95):.0f}"
-        )
+        print(f"tokens per question + passage, {label}: mean {np.mean(lengths):.0f}, p95 {percentile(lengths, 95):.0f}")
     reference = scores["current (max 256 tokens, one text per run)"]
     print(f"{len(lists)} queries x 3 rounds, 20 candidates each, every candidate scored")
     print(f"{'variant':45s} {'p50 ms':>7s} {'p95 ms':>7s} {'max |score diff|':>17s} {'best passage same':>18s}")
@@ -146,7 +146,7 @@ def main(index: str) -> None:
         same = np.mean(  # by text: the synthetic copies repeat texts
             [t[a.argmax()] == t[b.argmax()] for (_, t), a, b in zip(lists, scores[name], reference, strict=True)]
         )
-        p50, p95 = (np.percentile(seconds[name], q) * 1000 for q in (50, 95))
+        p50, p95 = (percentile(seconds[name], q) * 1000 for q in (50, 95))
         print(f"{name:45s} {p50:7.0f} {p95:7.0f} {diff:17.3f} {same:17.0%}")
 
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+from index.patterns import MONTH_ABBREVIATION
+
+_MONTH = MONTH_ABBREVIATION
 CANDIDATE = re.compile(
     rf"\b(?:{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"  # Oct. 14, 2025 / October 14th 2025
     rf"|\d{{1,2}} {_MONTH},? \d{{4}}"  # 14 October 2025
@@ -80,3 +83,36 @@ def parse_bound(value: str) -> str:
     except ValueError:
         pass
     raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2025-09-01")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Publication dates from ``since`` to ``until`` (ISO, both included; None: open). An article without a
+    date is outside every range that has a bound: nothing says when it was published."""
+
+    since: str | None = None
+    until: str | None = None
+
+    @property
+    def bounded(self) -> bool:
+        return bool(self.since or self.until)
+
+    def describe(self) -> str:
+        """ "between 2025-01-01 and 2025-12-31", "since 2025-01-01", "until 2024-12-31" or ""."""
+        if self.since and self.until:
+            return f"between {self.since} and {self.until}"
+        return f"since {self.since}" if self.since else (f"until {self.until}" if self.until else "")
+
+    def numbers(self) -> tuple[int, int]:
+        return max(date_number(self.since), 1), date_number(self.until) or 99_999_999
+
+    def holds(self, date: str | None) -> bool:
+        low, high = self.numbers()
+        return not self.bounded or low <= date_number(date) <= high
+
+    def where(self) -> dict | None:
+        """The Chroma ``where`` filter on the stored ``date_num``."""
+        if not self.bounded:
+            return None
+        low, high = self.numbers()
+        return {"$and": [{"date_num": {"$gte": low}}, {"date_num": {"$lte": high}}]}

@@ -1,4 +1,5 @@
-"""Sentence-transformers embeddings from the all-MiniLM-L6-v2 wheel, loaded once per process."""
+"""Sentence-transformers embeddings from the all-MiniLM-L6-v2 wheel; an ``Embedder`` loads the model on first use,
+so an entry point builds one and passes it to whatever embeds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from qa.models import EMBED_MODEL_NAME, embedding_model_path
+from index.models import EMBED_MODEL_NAME, embedding_model_path
 
 
 class Embedder:
@@ -44,18 +45,6 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
-
-
-_SHARED: dict[int, Embedder] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def shared_embedder(threads: int = 2) -> Embedder:
-    """One embedder per process (the model takes ~1 s and ~100 MB to load)."""
-    with _SHARED_LOCK:
-        if threads not in _SHARED:
-            _SHARED[threads] = Embedder(threads)
-        return _SHARED[threads]
 
 
 def passage_text_for_embedding(title: str, text: str) -> str:

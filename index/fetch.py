@@ -14,13 +14,15 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from index.errors import UserError
+
 USER_AGENT = "newsdesk-qa/0.1 (article fetcher; one request at a time)"
 REDIRECTS = (301, 302, 303, 307, 308)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 
 
-class FetchError(RuntimeError):
+class FetchError(UserError, RuntimeError):
     """A URL that was not fetched; the message says why, naming the URL."""
 
 

@@ -12,16 +12,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.chroma import READ_ONLY_PUBLIC, StoreError
 from index.dates import date_number
 from index.embed import Embedder, passage_text_for_embedding
 from index.generation import bump_generation
 from index.language import LANGUAGE_VERSION, LanguageDetector
 from index.load import ArticleError, Skipped, corpus_files, load_article
 from index.multilingual import multilingual_collection, sync_multilingual
+from index.settings import IndexSettings
 from index.split import SPLITTER_VERSION, passage_limit_error, split_article
-from index.store import READ_ONLY_PUBLIC, PassageStore, StoreError, now
-from qa.settings import Settings
-from qa.types import Article, Passage
+from index.store import PassageStore, now
+from index.types import Article, Passage
 
 BATCH_PASSAGES = 256
 
@@ -79,7 +80,7 @@ def content_hash(article: Article, embed_model: str) -> str:
 
 
 @contextlib.contextmanager
-def ingest_lock(settings: Settings) -> Iterator[None]:
+def ingest_lock(settings: IndexSettings) -> Iterator[None]:
     """An exclusive lock on the index folder; a second ingestion waits for the first to finish."""
     folder = Path(settings.index_dir)
     try:
@@ -120,17 +121,19 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[Skipped]]:
 
 
 def ingest(
-    settings: Settings,
+    settings: IndexSettings,
     embedder: Embedder,
     corpus_dir: Path | None = None,
     progress: ProgressFn | None = None,
     rebuild: bool = False,
     detector: LanguageDetector | None = None,
     e5=None,
+    store_factory: Callable[..., PassageStore] = PassageStore,
 ) -> IngestReport:
     """Bring the store in line with the corpus folder. ``detector`` (built here when not given) labels every
     passage with its language; with ``settings.multilingual`` the non-English ones are also embedded with
-    ``e5`` (an ``index.multilingual.E5Encoder``, built here only when there is something to embed)."""
+    ``e5`` (an ``index.multilingual.E5Encoder``, built here only when there is something to embed).
+    ``store_factory(settings, model_name, dim)`` opens the store (a timed subclass in ``qa bench speed``)."""
     import time
 
     started = time.perf_counter()
@@ -140,7 +143,7 @@ def ingest(
         if rebuild:
             _drop_collection(settings, settings.collection)
             _drop_collection(settings, multilingual_collection(settings))
-        store = PassageStore(settings, embedder.name, embedder.dim)
+        store = store_factory(settings, embedder.name, embedder.dim)
         stored, versions = store.inventory()  # one pass over the store's metadata, nothing per article
         wanted = {a.id: a for a in articles}
         digests = {a.id: content_hash(a, embedder.name) for a in articles}
@@ -225,11 +228,11 @@ def _embed_and_store(
     return total
 
 
-def _drop_collection(settings: Settings, name: str) -> None:
+def _drop_collection(settings: IndexSettings, name: str) -> None:
     """Delete a collection (``--rebuild``); none there yet is fine, any other failure is a StoreError."""
     from chromadb.errors import NotFoundError
 
-    from index.store import chroma_client
+    from index.chroma import chroma_client
 
     client = chroma_client(settings, create=True)
     try:

@@ -145,6 +145,10 @@ class KeywordIndex:
             with contextlib.suppress(OSError):
                 tmp.unlink()
 
+    def of_article(self, article_id: str) -> list[StoredPassage]:
+        """The passages of one article, in the order they were indexed."""
+        return [stored for stored in self.passages if stored.passage.article_id == article_id]
+
     def __len__(self) -> int:
         return len(self.passages)
 

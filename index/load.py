@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.dates import find_date, parse_date
+from index.errors import UserError
+from index.patterns import ARTICLE_SUFFIXES, MONTH_ABBREVIATION, WEB_PAGE_SUFFIXES
 from index.pdf import PdfError, read_pdf, reflow
+from index.types import Article
 from index.webpage import WebPage, extract_web_page
-from qa.types import Article
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SUFFIXES = ARTICLE_SUFFIXES
 MAX_FILE_BYTES = 5_000_000
 MAX_PDF_BYTES = 20_000_000  # a PDF carries fonts and images besides its text
 _FURNITURE = re.compile(
@@ -22,12 +24,10 @@ _FURNITURE = re.compile(
 )
 _BYLINE = re.compile(r"^\s*By\s+([A-Z][\w.'\-]*(?:\s+(?:[A-Z][\w.'\-]*|and|de|van|von))*)\s*$")
 _DATELINE = re.compile(r"^([A-Z][A-Z .'\-]{2,40}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)\s*(—|–|:|\s-\s)\s*")
-_DATE = re.compile(
-    r"\b(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4}|\d{4}-\d{2}-\d{2})\b"
-)
+_DATE = re.compile(rf"\b(?:{MONTH_ABBREVIATION} \d{{1,2}},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b")
 
 
-class ArticleError(ValueError):
+class ArticleError(UserError, ValueError):
     """A file that cannot be loaded as an article; the message says why."""
 
 
@@ -93,7 +93,7 @@ def load_article(path: Path, corpus_dir: Path) -> Article:
         text = meta.text
     else:
         raw = read_text(path)
-        if suffix in (".html", ".htm"):
+        if suffix in WEB_PAGE_SUFFIXES:
             meta = extract_web_page(raw)
             raw = meta.text
         elif suffix in (".md", ".markdown"):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from index.errors import UserError
 
-class PdfError(ValueError):
+
+class PdfError(UserError, ValueError):
     """A PDF that cannot be read as an article; the message says why."""
 
 

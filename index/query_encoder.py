@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.models import EMBED_MODEL_NAME, cpu_onnx_session, embedding_model_path
+from index.models import EMBED_MODEL_NAME, cpu_onnx_session, embedding_model_path
 
 _log = logging.getLogger(__name__)
 FILE_NAME = "all-MiniLM-L6-v2-query.onnx"
@@ -151,25 +151,18 @@ class QueryEncoder:
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
 
 
-_SHARED: dict[tuple[Path, int], QueryEncoder] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def shared_query_encoder(data_dir: Path | str, threads: int = 2) -> QueryEncoder | None:
-    """The process's ONNX query encoder for ``data_dir``, or None when no current export is there."""
+def load_query_encoder(data_dir: Path | str, threads: int = 2) -> QueryEncoder | None:
+    """The ONNX query encoder of ``data_dir``, loaded now (a bad file must not fail a question), or None when no
+    current export is there or it does not load."""
     path = query_encoder_path(data_dir)
     if not is_current(path):
         return None
-    with _SHARED_LOCK:
-        key = (path, threads)
-        if key not in _SHARED:
-            encoder = QueryEncoder(path, threads)
-            try:
-                encoder.session, encoder.tokenizer  # noqa: B018  (loaded now: a bad file must not fail a question)
-            except Exception as exc:
-                _log.warning(
-                    "ignoring the query encoder %s (%s: %s); using sentence-transformers", path, type(exc).__name__, exc
-                )
-                return None
-            _SHARED[key] = encoder
-        return _SHARED[key]
+    encoder = QueryEncoder(path, threads)
+    try:
+        encoder.session, encoder.tokenizer  # noqa: B018
+    except Exception as exc:
+        _log.warning(
+            "ignoring the query encoder %s (%s: %s); using sentence-transformers", path, type(exc).__name__, exc
+        )
+        return None
+    return encoder

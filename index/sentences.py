@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from index.patterns import MARKER_NUMBERS
+
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "co", "corp", "ltd", "no", "gen", "sen",
     "rep", "gov", "lt", "col", "capt", "sgt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
@@ -17,7 +19,7 @@ _CONTINUES_ACRONYM = {
 }  # fmt: skip
 # End punctuation, optional closing quotes/brackets, then space and something that can start a sentence.
 # Citation markers right after the punctuation ("... said.” [2] Next") stay with the sentence they close.
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s+[\"'“‘(\[]?[A-Z0-9¿¡])")
+_BOUNDARY = re.compile(rf"[.!?]+[\"'”’)\]]*(?:\s*\[{MARKER_NUMBERS}\])*(?=\s+[\"'“‘(\[]?[A-Z0-9¿¡])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
@@ -58,12 +60,13 @@ def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.append((cursor, stop))
         cursor = stop
     spans.append((cursor, end))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    return [span for span in (trimmed(text, s, e) for s, e in spans) if span]
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``text[start:end]`` without its leading and trailing white space, as offsets; None when nothing is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None

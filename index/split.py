@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from index.sentences import sentence_spans
-from qa.types import Article, Passage
+from index.sentences import sentence_spans, trimmed
+from index.types import Article, Passage
 
 MAX_CHARS = 900  # ~200 word pieces: all-MiniLM-L6-v2 truncates at 256
 MIN_CHARS = 150  # shorter paragraphs (headlines, bylines) join a neighbour
@@ -28,16 +28,8 @@ def passage_limit_error(count: int) -> str:
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the non-blank lines/blocks of ``text`` (one paragraph per line, as news files are)."""
-    spans = []
-    for match in re.finditer(r"[^\n]+", text):
-        s, e = match.span()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((s, e))
-    return spans
+    lines = (trimmed(text, *match.span()) for match in re.finditer(r"[^\n]+", text))
+    return [span for span in lines if span]
 
 
 def _pieces(text: str, s: int, e: int, max_chars: int) -> list[tuple[int, int]]:

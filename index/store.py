@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlparse
 
-from qa.settings import Settings
-from qa.types import Passage
+from index.chroma import EmbeddingModelMismatch, StoreError, chroma_client
+from index.dates import DateRange
+from index.settings import IndexSettings
+from index.types import Passage
 
 PAGE = 5000
 ID_PAGE = 50_000  # listing ids only: each get() costs ~75 ms, so few large pages (0.3 s for 100,000 ids)
@@ -29,25 +30,6 @@ CACHE_VERSION = 4
 _CACHED = ("article_id", "content_hash", "n_passages", "indexed_at", "title", "start", "end", "paragraph", "date",
            "page_starts", "language")  # fmt: skip
 _DEFAULTS = {"n_passages": 0, "indexed_at": 0.0}
-
-
-READ_ONLY_PUBLIC = (
-    "the article index is read-only, so articles cannot be added or deleted here (questions are still answered); "
-    "the operator can make its folder writable"
-)
-
-
-class StoreError(RuntimeError):
-    """The store cannot be opened or used; the message says what to do (for the operator: it may name
-    folders and the library's error). ``public`` says it without those, for the chat's users."""
-
-    def __init__(self, message: str, public: str = ""):
-        super().__init__(message)
-        self.public = public or message
-
-
-class EmbeddingModelMismatch(StoreError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -84,134 +66,10 @@ def page_starts(meta: dict) -> tuple[int, ...]:
     return tuple(int(x) for x in value.split(",")) if value else ()
 
 
-@dataclass(frozen=True)
-class DateRange:
-    """Publication dates from ``since`` to ``until`` (ISO, both included; None: open). An article without a
-    date is outside every range that has a bound: nothing says when it was published."""
-
-    since: str | None = None
-    until: str | None = None
-
-    @property
-    def bounded(self) -> bool:
-        return bool(self.since or self.until)
-
-    def describe(self) -> str:
-        """ "between 2025-01-01 and 2025-12-31", "since 2025-01-01", "until 2024-12-31" or ""."""
-        if self.since and self.until:
-            return f"between {self.since} and {self.until}"
-        return f"since {self.since}" if self.since else (f"until {self.until}" if self.until else "")
-
-    def numbers(self) -> tuple[int, int]:
-        from index.dates import date_number
-
-        return max(date_number(self.since), 1), date_number(self.until) or 99_999_999
-
-    def holds(self, date: str | None) -> bool:
-        from index.dates import date_number
-
-        low, high = self.numbers()
-        return not self.bounded or low <= date_number(date) <= high
-
-    def where(self) -> dict | None:
-        """The Chroma ``where`` filter on the stored ``date_num``."""
-        if not self.bounded:
-            return None
-        low, high = self.numbers()
-        return {"$and": [{"date_num": {"$gte": low}}, {"date_num": {"$lte": high}}]}
-
-
-def _forget_embedded_system(path: Path) -> None:
-    """Make the next ``PersistentClient`` for ``path`` a new Chroma system that reads the folder afresh.
-
-    Chroma keeps one system per folder and process, with the vector index in memory: what another process
-    wrote since is missing from its searches (and ids it deleted come back without metadata). Clients made
-    before keep the old system until they are dropped, so a search already running finishes undisturbed."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    with SharedSystemClient._refcount_lock:
-        SharedSystemClient._identifier_to_system.pop(str(path), None)
-        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
-
-
-def chroma_client(settings: Settings, create: bool, fresh: bool = False):
-    """A Chroma client for ``settings``; ``fresh``: an embedded store re-read from disk (see above)."""
-    import chromadb
-
-    chroma_settings = chromadb.Settings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        try:
-            client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-            client.heartbeat()
-        except Exception as exc:
-            raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}",
-                "the article index server cannot be reached; the server log says why",
-            ) from None
-        return client
-    path = Path(settings.index_dir) / "chroma"
-    if not create and not path.exists():
-        raise StoreError(
-            f"no index at {settings.index_dir}: run `qa ingest` first",
-            "there is no article index yet: add articles in the Corpus tab, or run `qa ingest`",
-        )
-    if path.exists() and not os.access(path, os.W_OK):
-        path = _read_only(path, create)
-    if fresh:
-        _forget_embedded_system(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:
-        raise StoreError(
-            f"cannot open the index at {path}: {exc}", "the article index cannot be opened; the server log says why"
-        ) from None
-
-
-def check_writable(settings: Settings) -> None:
-    """StoreError when an ingestion could not write the embedded index (its folder or Chroma's is read-only),
-    checked before anything is changed, so a refused upload or delete leaves the corpus folder as it was."""
-    if settings.chroma_url:
-        return
-    for folder in (Path(settings.index_dir), Path(settings.index_dir) / "chroma"):
-        if folder.exists() and not os.access(folder, os.W_OK):
-            raise StoreError(
-                f"the index folder {folder} is read-only, so articles cannot be added or deleted: make it writable, "
-                "or copy it and point QA_INDEX_DIR at the copy",
-                READ_ONLY_PUBLIC,
-            )
-
-
-def _read_only(path: Path, create: bool) -> Path:
-    """The folder Chroma opens for a read-only ``path``: a private copy to answer from (index/readonly.py), or
-    StoreError when it is to be written (an ingestion) or cannot be copied."""
-    from index.readonly import COPIES, TooLargeToCopy
-
-    fix = "make it writable, or copy it and point QA_INDEX_DIR at the copy"
-    if create:
-        raise StoreError(
-            f"the index folder {path} is read-only, so articles cannot be added or deleted: {fix}",
-            READ_ONLY_PUBLIC,
-        )
-    try:
-        return COPIES.readable_copy(path)
-    except (OSError, TooLargeToCopy) as exc:
-        raise StoreError(
-            f"the index folder {path} is read-only, and Chroma writes to it even to answer a question; a copy to "
-            f"answer from could not be made ({exc}): {fix}",
-            "the article index is read-only and too large to answer from a copy; the operator can make its folder "
-            "writable",
-        ) from None
-
-
 class PassageStore:
-    def __init__(self, settings: Settings, embed_model: str, embed_dim: int, create: bool = True, fresh: bool = False):
+    def __init__(
+        self, settings: IndexSettings, embed_model: str, embed_dim: int, create: bool = True, fresh: bool = False
+    ):
         self.settings = settings
         self.embed_model = embed_model
         self.client = chroma_client(settings, create, fresh)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 from index.keyword import tokenize
+from index.patterns import MONTH_NAMES
 
 _NUMBER = r"\d[\d,.]*"
 _NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTHS = MONTH_NAMES
 ANSWER_TYPES: list[tuple[re.Pattern, re.Pattern, str]] = [
     (
         re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.I),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+from index.patterns import CITATION_MARKER, MARKER_NUMBERS
+
+MARKER = CITATION_MARKER
+_MARKERS_AFTER_STOP = re.compile(rf"([.!?])((?:\s*\[{MARKER_NUMBERS}\])+)")
 
 
 def parse_markers(sentence: str, n_sources: int) -> list[int]:

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from qa.generators.registry import NAMES as GENERATOR_NAMES
+
 
 def _settings(args) -> object:
     from qa.settings import Settings
@@ -51,11 +53,11 @@ def format_answer(a) -> str:
 
 def cmd_ask(args) -> int:
     from qa.limits import load_history_file
-    from qa.pipeline import engine_for
+    from qa.pipeline import Engine
 
     settings = _settings(args)
     history = load_history_file(args.history) if args.history else None
-    a = engine_for(settings).answer(" ".join(args.question), history, since=args.since, until=args.until)
+    a = Engine(settings).answer(" ".join(args.question), history, since=args.since, until=args.until)
     if args.json:
         print(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -64,34 +66,26 @@ def cmd_ask(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from index.embed import shared_embedder
+    from index.embed import Embedder
     from index.ingest import ingest
+    from qa.progress import ProgressBar
 
     settings = _settings(args)
     folder = Path(args.folder) if args.folder else settings.corpus_dir
-    bar = None
-
-    def progress(done: int, total: int, what: str) -> None:
-        nonlocal bar
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit=what[:-1] if what.endswith("s") else what, desc="embedding", file=sys.stderr)
-        bar.update(done - bar.n)
-
-    report = ingest(settings, shared_embedder(settings.threads), folder, progress, rebuild=args.rebuild)
-    if bar is not None:
-        bar.close()
+    bar = ProgressBar("embedding")
+    embedder = Embedder(settings.threads)
+    report = ingest(settings, embedder, folder, bar, rebuild=args.rebuild)
+    bar.close()
     for skipped in report.skipped:
         print(f"skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
     print(f"{folder}: {report.summary()}")
-    _ensure_query_encoder(settings)
+    _ensure_query_encoder(settings, embedder)
     return 0
 
 
 def cmd_add(args) -> int:
     from index.add import add_sources
-    from index.embed import shared_embedder
+    from index.embed import Embedder
     from index.fetch import Fetcher, FetchPolicy
     from index.ingest import ingest
 
@@ -103,20 +97,19 @@ def cmd_add(args) -> int:
     for _source, reason in report.failed:
         print(f"not added: {reason}", file=sys.stderr)
     if report.written:
-        ingested = ingest(settings, shared_embedder(settings.threads), settings.corpus_dir)
+        ingested = ingest(settings, Embedder(settings.threads), settings.corpus_dir)
         print(f"{settings.corpus_dir}: {ingested.summary()}")
     else:
         print("nothing new to ingest")
     return 1 if report.failed else 0
 
 
-def _ensure_query_encoder(settings) -> None:
+def _ensure_query_encoder(settings, embedder) -> None:
     """Once per data folder: the ONNX copy of the embedding model that lets answers start without torch."""
-    from index.embed import shared_embedder
     from index.query_encoder import ensure_query_encoder
 
     try:
-        path, written = ensure_query_encoder(settings.data_dir, lambda: shared_embedder(settings.threads))
+        path, written = ensure_query_encoder(settings.data_dir, lambda: embedder)
     except Exception as exc:  # answers still work, through sentence-transformers
         print(
             f"could not write the ONNX query encoder ({type(exc).__name__}: {exc}); questions will be "
@@ -142,19 +135,20 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from qa.evaluate import main as eval_main
+    from qa.evaluation.runner import main as eval_main
 
     return eval_main(args, _settings(args))
 
 
 def cmd_bench(args) -> int:
-    from qa.squad import main as squad_main
+    from qa.bench import run
 
-    return squad_main(args, _settings(args))
+    return run(args, _settings(args))
 
 
 def cmd_import(args) -> int:
-    from qa.importers import ImporterError, import_jsonl, import_reuters
+    from qa.importers import ImporterError, import_jsonl
+    from qa.reuters import import_reuters
     from qa.settings import Settings
 
     settings = Settings.from_env()
@@ -184,39 +178,34 @@ def cmd_import(args) -> int:
 
 def cmd_train(args) -> int:
     from qa.settings import Settings
+    from qa.training import TrainingPlaces
 
-    settings = Settings.from_env()
+    places = TrainingPlaces(Settings.from_env().data_dir, Path(args.out) if args.out else None)
     if args.name == "reranker":
-        from qa.reranker_train import RerankerConfig
-        from qa.reranker_train import run as run_reranker
-
-        overrides = {k: v for k, v in (("seed", args.seed), ("limit", args.limit), ("epochs", args.epochs),
-                                       ("questions", args.max_examples)) if v is not None}  # fmt: skip
-        if args.no_dense:
-            overrides["dense_negatives"] = False
-        out = Path(args.out) if args.out else None
-        run_reranker(RerankerConfig(**overrides), **({"out_dir": out} if out else {}), data_dir=settings.data_dir)
-        return 0
-    from qa.reader_train import TrainConfig, run
-
-    overrides = {k: v for k, v in (("seed", args.seed), ("limit", args.limit), ("epochs", args.epochs),
-                                   ("max_examples", args.max_examples)) if v is not None}  # fmt: skip
+        from qa.reranker_train import RerankerConfig as Config
+        from qa.reranker_train import run
+    else:
+        from qa.reader_train import TrainConfig as Config
+        from qa.reader_train import run
+    examples = "questions" if args.name == "reranker" else "max_examples"  # --max-examples counts these
+    options = {"seed": args.seed, "limit": args.limit, "epochs": args.epochs, examples: args.max_examples}
+    overrides = {k: v for k, v in options.items() if v is not None}
     if args.no_dense:
         overrides["dense_negatives"] = False
-    config = TrainConfig(**overrides)
-    out = Path(args.out) if args.out else None
-    run(config, **({"out_dir": out} if out else {}), data_dir=settings.data_dir)
+    run(Config(**overrides), places)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from qa.bench import add_arguments as add_bench_arguments
+
     parser = argparse.ArgumentParser(prog="qa", description="Cited answers over a news corpus.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ask = sub.add_parser("ask", help="answer a question with cited passages")
     ask.add_argument("question", nargs="+")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
-    ask.add_argument("--generator", choices=["extractive", "local", "openai"])
+    ask.add_argument("--generator", choices=GENERATOR_NAMES)
     ask.add_argument("--top-k", type=int)
     ask.add_argument("--history", help="JSON file with earlier turns [{role, content}, ...]")
     ask.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this date")
@@ -242,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="run an evaluation set and print the metrics")
     ev.add_argument("file", nargs="?", default=None, help="JSONL eval set (default: eval/seed.jsonl)")
-    ev.add_argument("--generator", choices=["extractive", "local", "openai"])
+    ev.add_argument("--generator", choices=GENERATOR_NAMES)
     ev.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two JSON reports item by item")
     ev.add_argument("--limit", type=int, help="evaluate only the first N items")
     ev.add_argument("--out", help="report folder (default: eval/reports)")
@@ -259,19 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     jsl.add_argument("--out", help="output folder (default: QA_CORPUS_DIR)")
     jsl.set_defaults(func=cmd_import)
 
-    bench = sub.add_parser("bench", help="run a public benchmark (SQuAD v1.1 dev) on its own corpus and index")
-    bench.add_argument("name", choices=["squad"])
-    bench.add_argument("--questions", type=int, default=200, help="questions to sample (default: 200)")
-    bench.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
-    bench.add_argument("--generator", choices=["extractive", "local", "openai"])
-    bench.add_argument(
-        "--dataset",
-        choices=["dev", "heldout"],
-        default="dev",
-        help="dev: SQuAD v1.1 dev, the public benchmark (default); heldout: the SQuADShifts paragraphs reader training "
-        "holds out, our development set for design choices",
-    )
-    bench.add_argument("--out", help="report folder (default: eval/reports)")
+    bench = sub.add_parser("bench", help="run a benchmark: SQuAD v1.1 dev (squad), or speed and memory (speed)")
+    add_bench_arguments(bench)
     bench.set_defaults(func=cmd_bench)
 
     train = sub.add_parser("train", help="train one of our own models from data in packages (see its MODEL_CARD.md)")
@@ -291,18 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # Importing this module imported the qa package first, which set the offline defaults.
     args = build_parser().parse_args(argv)
-    from index.load import ArticleError
-    from index.store import StoreError
-    from qa.generators import GeneratorError
-    from qa.limits import HistoryError
-    from qa.models import ModelMissingError
-    from qa.pipeline import QuestionError
-    from qa.settings import SettingsError
+    from index.errors import UserError
 
-    expected = (QuestionError, HistoryError, SettingsError, StoreError, ArticleError, GeneratorError, ModelMissingError)
     try:
         return args.func(args)
-    except expected as exc:
+    except UserError as exc:  # bad input, a setting, a missing model or server: the message says what to do
         print(f"qa {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

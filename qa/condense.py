@@ -3,11 +3,14 @@
 "And what did he say about sanctions?" after a turn about Li Chenggang becomes
 "What did Li Chenggang say about sanctions?". Pronouns take the most recent name from the
 conversation (the answer to a "Who ...?" turn, or a name a question asked about, walking back past turns that name no one); an elliptical question ("What about soybeans?") borrows the previous question.
+What could not be resolved travels beside the question (``Condensed.context``): retrieval searches with both,
+the reader reads the question with the borrowed one as its previous turn.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from index.keyword import tokenize
 
@@ -65,14 +68,28 @@ def _referent(pairs: list[tuple[str, str]]) -> str:
     return next((p[0] for _, answer in pairs if (p := _people(answer))), "")
 
 
-def condense(question: str, history: list[dict] | None) -> str:
-    """A standalone version of ``question`` given chat ``history`` ([{"role", "content"}, ...]). What it could
-    not resolve is appended as "(context: <the previous question>)" for retrieval; ``split_context`` takes it
-    off again. A question without a pronoun or an ellipsis is left as it is."""
+@dataclass(frozen=True)
+class Condensed:
+    """A follow-up made standalone: ``question`` as rewritten, and ``context``, the previous question it borrows
+    when a pronoun or an ellipsis could not be resolved ("" when it stands alone)."""
+
+    question: str
+    context: str = ""
+
+    @property
+    def text(self) -> str:
+        """What retrieval searches with, and the standalone question shown to the user."""
+        return f"{self.question} (context: {self.context})" if self.context else self.question
+
+
+def condense(question: str, history: list[dict] | None) -> Condensed:
+    """A standalone version of ``question`` given chat ``history`` ([{"role", "content"}, ...]), with the previous
+    question as its context where it could not resolve something. A question without a pronoun or an ellipsis is
+    left as it is."""
     question = " ".join(question.split())
     turns = [t for t in (history or []) if t.get("content")]
     if not turns:
-        return question
+        return Condensed(question)
     pairs = _pairs(turns)
     last_user = pairs[0][0] if pairs else ""
     rewritten = _LEADING.sub("", question)
@@ -82,8 +99,8 @@ def condense(question: str, history: list[dict] | None) -> str:
         subject = ellipsis.group(1).strip().rstrip("?")
         about = re.search(r"^(.*\babout\s+).+?\??$", last_user, flags=re.IGNORECASE)
         if about:
-            return f"{about.group(1)}{subject}?"
-        return f"{subject[:1].upper() + subject[1:]}? (context: {last_user})"
+            return Condensed(f"{about.group(1)}{subject}?")
+        return Condensed(f"{subject[:1].upper() + subject[1:]}?", last_user)
     if _PERSON_PRONOUNS.search(rewritten):
         name = _referent(pairs)
         if name:
@@ -95,18 +112,4 @@ def condense(question: str, history: list[dict] | None) -> str:
     # A pronoun left unresolved, or a question with no word of its own ("Why?", "How so?"), borrows the previous
     # question for retrieval; a question that names its subject ("Who is Scott Bessent?") stands alone.
     unresolved = _THING_PRONOUNS.search(rewritten) or _PERSON_PRONOUNS.search(rewritten) or not tokenize(rewritten)
-    if unresolved and last_user:
-        rewritten = f"{rewritten} (context: {last_user})"
-    return rewritten
-
-
-_CONTEXT = re.compile(r"\s*\(context: (.*)\)\s*$")
-
-
-def split_context(standalone: str) -> tuple[str, str]:
-    """(the question itself, the borrowed previous question or ""): the reader reads the first with the
-    second as its previous turn."""
-    match = _CONTEXT.search(standalone)
-    if not match:
-        return standalone, ""
-    return standalone[: match.start()], match.group(1)
+    return Condensed(rewritten, last_user if unresolved else "")

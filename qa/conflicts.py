@@ -7,15 +7,16 @@ import re
 from dataclasses import dataclass
 
 from index.keyword import tokenize
+from index.patterns import MONTH_NAMES, NUMBER, SCALE_UNITS
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTHS = MONTH_NAMES
 PERIOD = re.compile(
     rf"\b(?:(?:from |between )?(?:{_MONTHS})(?: \d{{4}})? (?:through|to|and|until) (?:{_MONTHS})(?: \d{{4}})?"
     rf"|(?:the )?(?:first|second|third|fourth|last) (?:half|quarter)(?: of \d{{4}})?"
     rf"|(?:in |since |during )?(?:{_MONTHS})(?: \d{{4}})?|this year|last year|a year earlier|\b(?:19|20)\d{{2}})\b",
     re.IGNORECASE,
 )
-FIGURE = re.compile(r"(\d+(?:[.,]\d+)*)\s*(%|percent|per cent|million|billion|trillion)?", re.IGNORECASE)
+FIGURE = re.compile(rf"({NUMBER})\s*(%|percent|per cent|{SCALE_UNITS})?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

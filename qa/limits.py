@@ -11,10 +11,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.errors import UserError
+
 ROLES = ("user", "assistant")
 
 
-class HistoryError(ValueError):
+class HistoryError(UserError):
     """The history cannot be used as sent; the message says what is wrong and what is allowed."""
 
 

@@ -137,7 +137,7 @@ class Reader:
 
     @cached_property
     def _session(self):
-        from qa.models import cpu_onnx_session
+        from index.models import cpu_onnx_session
 
         return cpu_onnx_session(self.model_dir / "model.onnx", 1)  # one thread per run; ``threads`` runs side by side
 

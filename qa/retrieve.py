@@ -37,7 +37,8 @@ class Retrieval:
 
 
 class Retriever:
-    """Holds the store, the in-memory keyword index and the models; one per process and index."""
+    """Holds the store, the in-memory keyword index and the models it is given; one per index generation (opened by
+    ``qa.components.IndexOpener``, with models built once)."""
 
     def __init__(
         self,
@@ -72,6 +73,10 @@ class Retriever:
 
     def titles(self) -> dict[str, str]:
         return {p.passage.article_id: p.title for p in self.keyword.passages}
+
+    def article_passages(self, article_id: str) -> list[StoredPassage]:
+        """One article's stored passages (its byline is in the first)."""
+        return self.keyword.of_article(article_id)
 
     def date_of(self, article_id: str) -> str | None:
         self.keyword  # noqa: B018 -- built on first use, with the dates

@@ -1,16 +1,20 @@
-"""What our two training commands (``qa train reader``, ``qa train reranker``) share: the fine-tuning loop with
+"""What our two training commands (``qa train reader``, ``qa train reranker``) share: the set-up of a run (its
+work folder named by the configuration, the source files, the cached examples), the fine-tuning loop with
 resumable checkpoints, length-bucketed batches, and the ONNX export. Torch is imported inside the functions:
 nothing here is imported when answering."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
+import pickle
 import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
@@ -28,6 +32,71 @@ class LoopConfig:
     max_steps: int  # 0: as many as the epochs take
     bf16: bool
     checkpoint_every: int
+
+
+def config_key(config, unrelated: tuple[str, ...] = ("checkpoint_every",)) -> str:
+    """A short hash of a training configuration without the fields that do not change the trained weights."""
+    relevant = {k: v for k, v in asdict(config).items() if k not in unrelated}
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class TrainingPlaces:
+    """Where a training command reads and writes; ``None`` takes the default."""
+
+    data_dir: Path | None = None  # the archive cache and the resumable work folders (default: the project's data/)
+    out_dir: Path | None = None  # where the exported model goes (default: the model's folder in the package)
+    sources: dict[str, Path] | None = None  # replaces the files taken from the archive (the tiny runs in tests)
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """Where a training command works (``data_dir/train/<model>-<key>``, resumable), what it reads, where the
+    model goes."""
+
+    work_dir: Path
+    sources: dict[str, Path]
+    out_dir: Path
+    began: float  # time.perf_counter() at the start
+
+
+def start_run(model: str, config, places: TrainingPlaces | None, default_out: Path) -> TrainingRun:
+    """The work folder of this configuration, the source files and the output folder."""
+    from qa.settings import PROJECT_ROOT
+
+    places = places or TrainingPlaces()
+    began = time.perf_counter()
+    data_dir = places.data_dir or PROJECT_ROOT / "data"
+    work_dir = data_dir / "train" / f"{model}-{config.key()}"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    return TrainingRun(work_dir, training_sources(data_dir, places.sources), places.out_dir or default_out, began)
+
+
+def dense_embedding(config) -> Callable | None:
+    """The embedding function that mines dense negatives, or ``None`` with ``dense_negatives`` off (BM25 only)."""
+    if not config.dense_negatives:
+        return None
+    from index.embed import Embedder
+
+    return Embedder(threads=2, batch_size=64).embed
+
+
+def cached(path: Path, build: Callable[[], object], what: str, log=print):
+    """What ``build()`` returns, pickled at ``path`` so that a resumed run does not build it again."""
+    if path.exists():
+        log(f"{what} read from {path}")
+        return pickle.loads(path.read_bytes())
+    value = build()
+    path.write_bytes(pickle.dumps(value))
+    return value
+
+
+def count_kinds(items) -> dict[str, int]:
+    """How many of the examples or pairs there are of each ``kind``."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    return counts
 
 
 def loop_config(config) -> LoopConfig:
@@ -202,8 +271,8 @@ def export_onnx(model, path: Path, output_names: list[str], outputs_of: Callable
 def training_sources(data_dir: Path, sources: dict[str, Path] | None = None) -> dict[str, Path]:
     """The training files taken from the bigbench archive (downloaded on first use, never the reserved ones), or
     ``sources`` when given (the tiny runs in tests)."""
+    from qa.bench.archive import SDIST, download_sdist
     from qa.reader_data import extract_sources
-    from qa.squad import SDIST, download_sdist
 
     if sources is not None:
         return sources

@@ -1,40 +1,15 @@
-"""Core data types shared by ingestion, retrieval, answering, the UI and evaluation."""
+"""The data answering makes: scored passages, citations, the answer (``Article`` and ``Passage`` are ingestion's:
+index/types.py)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from qa.retrieve import Retrieval
 
-@dataclass(frozen=True)
-class Article:
-    """One news article. ``text`` is what offsets point into."""
-
-    id: str  # path relative to the corpus folder, without extension
-    title: str
-    text: str
-    source: str  # file path it was loaded from
-    published: str = ""  # dateline or date, when the article gives one
-    byline: str = ""
-    date: str | None = None  # publication date, ISO YYYY-MM-DD, when one is found (never the indexing time)
-    site: str = ""  # the site a web page came from
-    url: str = ""  # the address it was fetched from (qa add)
-    page_starts: tuple[int, ...] = ()  # a PDF's pages: where each starts in ``text`` (page 1 first)
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A contiguous span of an article: ``article.text[start:end] == text``."""
-
-    article_id: str
-    text: str
-    start: int
-    end: int
-    paragraph: int  # index of the paragraph the passage starts in
-    language: str = ""  # ISO 639-1 code detected at ingestion (index/language.py); "" when not known
-
-    @property
-    def id(self) -> str:
-        return f"{self.article_id}#{self.start}-{self.end}"
+from index.types import Passage
 
 
 @dataclass(frozen=True)
@@ -110,6 +85,11 @@ class Answer:
     conflict: str = ""  # a note when cited articles disagree
     notice: str = ""  # e.g. a fallback from a hosted model that failed
     short_answer: ShortAnswer | None = None  # the reader's span, shown in bold before the sentences
+    # The reranked passages the answer was made from (the evaluation scores this ranked list); not serialized.
+    retrieval: Retrieval | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The answer as JSON-ready data (``qa ask --json``, the API), without the retrieval trace."""
+        data = asdict(replace(self, retrieval=None))
+        del data["retrieval"]
+        return data

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 from index.instructions import DEMAND, blank, reports_demand, sentence_kinds
 from index.keyword import tokenize
+from index.patterns import NUMBER as NUMBER_TEXT
 from index.sentences import sentence_spans
 from qa.citations import move_markers_before_stop, parse_markers, strip_markers
 from qa.rerank import CrossEncoder
 from qa.types import DroppedSentence, ScoredPassage
 
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER = re.compile(NUMBER_TEXT)
 NAME = re.compile(r"(?<![\w’'])([A-Z][a-zA-Z’'\-]+(?:\s+[A-Z][a-zA-Z’'\-]+)*)")
 MIN_OVERLAP = 0.6  # share of the claim's content words found in the cited passages
 # Cross-encoder logit of (claim, cited passage) a claim needs, set by hand. It rarely decides: claims that pass the

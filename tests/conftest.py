@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+from index.offline import keep_offline
+
+keep_offline()
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
@@ -52,16 +50,17 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from index.embed import shared_embedder
+    """One sentence-transformers embedder for the whole session (the model loads once)."""
+    from index.embed import Embedder
 
-    return shared_embedder(2)
+    return Embedder(2)
 
 
 @pytest.fixture(scope="session")
 def cross_encoder():
-    from qa.rerank import shared_cross_encoder
+    from qa.rerank import CrossEncoder
 
-    return shared_cross_encoder(2)
+    return CrossEncoder(2)
 
 
 @pytest.fixture(scope="session")
@@ -79,10 +78,18 @@ def seed_settings(tmp_path_factory, embedder):
 
 
 @pytest.fixture(scope="session")
-def seed_engine(seed_settings):
-    from qa.pipeline import engine_for
+def seed_components(seed_settings, embedder, cross_encoder):
+    """The real components, built once: an engine over any settings with the same models can share them."""
+    from qa.components import build_components
 
-    return engine_for(seed_settings)
+    return build_components(seed_settings, embedder, cross_encoder)
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_settings, seed_components):
+    from qa.pipeline import Engine
+
+    return Engine(seed_settings, seed_components)
 
 
 @pytest.fixture

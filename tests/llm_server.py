@@ -135,3 +135,15 @@ def serve_handler(handler: type[MisbehavingEndpoint], name: str = "misbehaving-e
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+def served_fixture(handler: type[MisbehavingEndpoint]):
+    """A module-scoped pytest fixture: ``handler`` served by ``serve_handler`` for one test module's tests."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def url() -> Iterator[str]:
+        with serve_handler(handler) as address:
+            yield address
+
+    return url

@@ -3,7 +3,6 @@ environment for ``python -m qa.cli`` subprocesses, and a check that the store ma
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from index.ingest import content_hash, load_corpus
+from index.offline import child_env
 from index.sentences import sentence_spans
 from index.split import split_article
 from qa.settings import Settings
@@ -43,21 +43,12 @@ def make_corpus(dest: Path, extra: int, paragraphs: int = 20) -> Path:
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(
-        {
-            "QA_CORPUS_DIR": str(settings.corpus_dir),
-            "QA_INDEX_DIR": str(settings.index_dir),
-            "QA_DATA_DIR": str(settings.data_dir),
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "ANONYMIZED_TELEMETRY": "False",
-            "TOKENIZERS_PARALLELISM": "false",
-            "PYTHONPATH": str(ROOT),
-        }
+    return child_env(
+        QA_CORPUS_DIR=str(settings.corpus_dir),
+        QA_INDEX_DIR=str(settings.index_dir),
+        QA_DATA_DIR=str(settings.data_dir),
+        PYTHONPATH=str(ROOT),
     )
-    return env
 
 
 def start_cli(settings: Settings, *args: str, stdout, stderr) -> subprocess.Popen:

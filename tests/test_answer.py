@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import GACKLE
 
+from index.types import Passage
 from qa.citations import parse_markers
-from qa.pipeline import ABSTAIN_TEXT, QuestionError
-from qa.types import Answer, Passage, ScoredPassage
+from qa.question import QuestionError
+from qa.refusal import ABSTAIN_TEXT
+from qa.types import Answer, ScoredPassage
 from qa.verify import check_sentence, verify_draft
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import SEED_CORPUS
 
-from qa.bench import free_port, stop_process
+from qa.bench.measure import free_port, stop_process
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

@@ -121,8 +121,9 @@ LOCAL_QUESTIONS = [
 @pytest.mark.slow
 def test_eight_threads_share_one_local_model_without_corrupting_drafts():
     """(tests/test_generators_llm.py runs 4 threads on 2 questions; this is 8 released at once on 4.)"""
+    from index.types import Passage
     from qa.generators.local import LocalGenerator
-    from qa.types import Passage, ScoredPassage
+    from qa.types import ScoredPassage
 
     article = (ROOT / "corpus" / "003_688cffc4895f96d0.txt").read_text(encoding="utf-8")
     passages = []

@@ -14,7 +14,7 @@ from index.dates import find_date, parse_bound, parse_date
 from index.ingest import ingest
 from index.load import load_article
 from index.store import DateRange, PassageStore
-from qa.pipeline import QuestionError, date_range
+from qa.question import QuestionError, date_range
 
 # Two reports of the same fare, a year apart, and one with no date at all.
 FARE_2024 = """---
@@ -197,8 +197,9 @@ def test_the_apps_date_filter_and_api_change_which_articles_are_cited(fares):
 
 
 def test_prefer_recent_drops_older_near_best_passages_only():
+    from index.types import Passage
     from qa.recency import asks_for_latest, prefer_recent
-    from qa.types import Passage, ScoredPassage
+    from qa.types import ScoredPassage
 
     def scored(article_id: str, rerank: float, date: str | None) -> ScoredPassage:
         return ScoredPassage(Passage(article_id, "t", 0, 1, 0), article_id, rerank, rerank=rerank, date=date)

@@ -8,31 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from qa.evaluate import (
-    CATEGORIES,
+from qa.bench.squad_metrics import answer_in_text, exact_match, max_f1, squad_normalize
+from qa.evaluation.compare import ReportError, compare, compare_files
+from qa.evaluation.metrics import (
     METRICS,
-    EvalSetError,
-    ReportError,
     alias_in,
     answer_matches,
     best_f1,
     citation_precision,
     citation_recall,
-    compare,
-    compare_files,
     faithfulness,
     first_rank,
-    format_table,
-    load_eval_set,
     normalize,
-    parse_item,
-    percentile,
     score_item,
     summarize,
     summarize_all,
     token_f1,
 )
-from qa.squad import answer_in_text, exact_match, max_f1, squad_normalize
+from qa.evaluation.report import format_table
+from qa.evaluation.schema import CATEGORIES, EvalSetError, load_eval_set, parse_item
+from qa.figures import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_SET = ROOT / "eval" / "seed.jsonl"
@@ -295,7 +290,8 @@ def test_squad_official_normalization_and_scores():
 
 @pytest.mark.slow
 def test_runner_on_five_seed_items_writes_reports(seed_engine, tmp_path):
-    from qa.evaluate import RunInfo, build_report, run, write_reports
+    from qa.evaluation.report import write_reports
+    from qa.evaluation.runner import RunInfo, build_report, run
 
     items = load_eval_set(SEED_SET)
     # the first item of five of the original categories (the same five items as before the new categories)
@@ -331,9 +327,13 @@ def test_squad_data_path_on_a_tiny_archive(tmp_path):
     import tarfile
     from types import SimpleNamespace
 
+    from index.types import Passage
+    from qa.bench.archive import extract_member
+    from qa.bench.squad import ask
+    from qa.bench.squad_data import MEMBER, read_squad, sample_questions, write_corpus
+    from qa.bench.squad_metrics import summarize
     from qa.retrieve import Retrieval
-    from qa.squad import MEMBER, ask, extract_member, read_squad, sample_questions, summarize, write_corpus
-    from qa.types import Answer, Citation, Passage, ScoredPassage
+    from qa.types import Answer, Citation, ScoredPassage
 
     squad = {"version": "1.1", "data": [{"title": "Super_Bowl_50", "paragraphs": [
         {"context": "The Denver Broncos defeated the Carolina Panthers 24-10.", "qas": [

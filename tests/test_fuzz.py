@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from index.sentences import sentence_spans
 from index.split import MAX_CHARS, split_article
+from index.types import Article
 from qa.citations import MARKER, parse_markers, strip_markers
 from qa.settings import Settings, SettingsError
-from qa.types import Article
 
 # No example database: nothing is written into the work tree; a failure prints its (shrunk) example.
 FUZZ = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,15 +13,16 @@ from pathlib import Path
 
 import pytest
 from conftest import EXPORTS, GACKLE
-from llm_server import MisbehavingEndpoint, openai_compatible_server, serve_handler
+from llm_server import MisbehavingEndpoint, openai_compatible_server, served_fixture
 
-from qa.generators import GeneratorError, get_generator
+from index.models import default_gguf_path
+from index.types import Passage
+from qa.generators import GeneratorError, Generators
 from qa.generators.local import MAX_NEW_TOKENS, LocalGenerator
 from qa.generators.openai import OpenAIGenerator
 from qa.generators.prompt import ABSTAIN, MAX_PASSAGE_CHARS, build_messages
-from qa.models import default_gguf_path
 from qa.settings import Settings
-from qa.types import Passage, ScoredPassage
+from qa.types import ScoredPassage
 from qa.verify import verify_draft
 
 ARTICLE = Path(__file__).resolve().parent.parent / "corpus" / "003_688cffc4895f96d0.txt"
@@ -168,13 +169,15 @@ def test_local_generator_closed_early_releases_the_model(local_gen, passages):
     assert done and done[0].strip(), "a draft after an abandoned one never finished (lock not released?)"
 
 
-def test_local_generator_shared_is_one_instance_per_model_path(tmp_path):
-    default = LocalGenerator.shared(Settings())
-    assert LocalGenerator.shared(Settings(model_path=str(default_gguf_path()))) is default
-    assert get_generator(Settings(generator="local")) is default
-    other = LocalGenerator.shared(Settings(model_path=str(tmp_path / "other.gguf")))
-    assert other is not default
-    assert not other.loaded
+def test_an_engines_generators_are_built_once_and_load_nothing_until_a_draft(tmp_path):
+    generators = Generators(Settings(model_path=str(tmp_path / "other.gguf")))
+    local = generators.get("local")
+    assert isinstance(local, LocalGenerator) and generators.get("local") is local
+    assert local.model_path == (tmp_path / "other.gguf").resolve() and not local.loaded
+    assert generators.get("extractive") is None  # no model writes the extractive answer
+    assert Generators(Settings()).get("local").model_path == default_gguf_path().resolve()
+    with pytest.raises(GeneratorError, match="unknown generator 'nope': use extractive, local or openai"):
+        generators.get("nope")
 
 
 @pytest.mark.parametrize(
@@ -190,7 +193,7 @@ def test_local_generator_rejects_a_bad_model_file(tmp_path, passages, content, e
     path = tmp_path / "model.gguf"
     if content is not None:
         path.write_bytes(content)
-    gen = LocalGenerator.shared(Settings(model_path=str(path)))
+    gen = Generators(Settings(model_path=str(path))).get("local")
     with pytest.raises(GeneratorError, match=expected) as info:
         list(gen.draft("Who is Josh Gackle?", passages))
     assert str(path) in str(info.value)
@@ -210,7 +213,7 @@ def llm_base_url() -> Iterator[str]:
 @pytest.mark.server
 def test_openai_generator_streams_from_a_real_server(llm_base_url, passages, monkeypatch):
     monkeypatch.setenv(KEY_ENV, SERVER_KEY)
-    gen = get_generator(_openai_settings(llm_base_url))
+    gen = Generators(_openai_settings(llm_base_url)).get("openai")
     assert isinstance(gen, OpenAIGenerator)
     assert gen.list_models() == [str(default_gguf_path())]
     pieces = list(gen.draft("How much did American farm exports to China fall?", passages))
@@ -281,10 +284,7 @@ class _BadHandler(MisbehavingEndpoint):
             self._send(404, "text/plain", b"no such route")
 
 
-@pytest.fixture(scope="module")
-def bad_server() -> Iterator[str]:
-    with serve_handler(_BadHandler) as url:
-        yield url
+bad_server = served_fixture(_BadHandler)
 
 
 @pytest.mark.server

@@ -26,6 +26,7 @@ from qa.redact import redact
 from qa.settings import Settings
 from ui import corpus
 from ui.app import App, delete_phrase, friendly_error
+from ui.corpus_changes import CorpusChanges
 
 TIKTOK = "How many American users does TikTok have?"
 TIKTOK_ID = "000_2586af1d1969f1c3"
@@ -91,12 +92,12 @@ def test_a_read_only_index_answers_and_refuses_changes_plainly(tmp_path, embedde
 
 
 def test_an_upload_whose_ingestion_fails_leaves_no_file_behind(fresh_settings, monkeypatch):
-    def fail(settings, progress=None):
+    def fail(self, progress=None):
         raise StoreError("the index broke", "the article index broke")
 
-    monkeypatch.setattr(corpus, "reindex", fail)
+    monkeypatch.setattr(CorpusChanges, "reindex", fail)
     with pytest.raises(StoreError):
-        corpus.upload(fresh_settings, [("harbour.txt", b"Harbour opens\n\nThe harbour opened on Tuesday.\n")])
+        CorpusChanges(fresh_settings).upload([("harbour.txt", b"Harbour opens\n\nThe harbour opened on Tuesday.\n")])
     assert list(Path(fresh_settings.corpus_dir).iterdir()) == []
 
 

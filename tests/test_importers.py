@@ -10,14 +10,8 @@ import pytest
 
 from index.ingest import load_corpus
 from index.load import corpus_files
-from qa.importers import (
-    ImporterError,
-    import_jsonl,
-    import_reuters_arff,
-    parse_arff_row,
-    reuters_article,
-    safe_name,
-)
+from qa.importers import ImporterError, import_jsonl, safe_name
+from qa.reuters import import_reuters_arff, parse_arff_row, reuters_article
 
 ARFF = r"""@relation 'Reuters-21578 Corn ModApte Train'
 

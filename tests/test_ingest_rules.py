@@ -13,7 +13,7 @@ from conftest import SEED_CORPUS
 
 from index.ingest import content_hash, ingest
 from index.store import EmbeddingModelMismatch, PassageStore
-from qa.types import Article
+from index.types import Article
 
 HARBOUR = "Harbour opens\n\nThe harbour opened on Tuesday after nine years of work, officials said.\n"
 FERRY = "Ferry resumes\n\nThe ferry to the island resumed on Monday, the operator said.\n\nTickets cost 4 euros.\n"
@@ -149,8 +149,8 @@ def test_qa_ingest_rebuild_on_the_command_line(fresh_settings, monkeypatch, caps
     _write(fresh_settings, harbour=HARBOUR)
     ingest(fresh_settings, HashEmbedder("old/model"))
     embedder = HashEmbedder()
-    monkeypatch.setattr(index.embed, "shared_embedder", lambda threads: embedder)
-    monkeypatch.setattr(qa.cli, "_ensure_query_encoder", lambda settings: None)
+    monkeypatch.setattr(index.embed, "Embedder", lambda threads: embedder)
+    monkeypatch.setattr(qa.cli, "_ensure_query_encoder", lambda settings, embedder: None)
     for name, value in {"CORPUS_DIR": fresh_settings.corpus_dir, "INDEX_DIR": fresh_settings.index_dir}.items():
         monkeypatch.setenv(f"QA_{name}", str(value))
     monkeypatch.setenv("QA_DATA_DIR", str(fresh_settings.data_dir))

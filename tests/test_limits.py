@@ -17,6 +17,7 @@ from qa.cli import main as cli_main
 from qa.limits import LIMITS, HistoryError, check_history
 from ui import corpus
 from ui.app import MAX_SESSION_TURNS, App, history_from_turns
+from ui.corpus_changes import CorpusChanges
 
 TIKTOK = "How many American users does TikTok have?"
 
@@ -150,7 +151,7 @@ def _long_article(paragraphs: int) -> str:
 
 def test_an_article_of_too_many_passages_is_refused_with_its_reason(fresh_settings, embedder):
     text = _long_article(MAX_PASSAGES_PER_ARTICLE + 10)
-    report = corpus.upload(fresh_settings, [("council.txt", text.encode())])
+    report = CorpusChanges(fresh_settings, embedder).upload([("council.txt", text.encode())])
     assert not report.stored and "passages, over the limit of 500 per article" in report.refused[0][1]
     assert not (fresh_settings.corpus_dir / "council.txt").exists()
 

@@ -12,7 +12,7 @@ from conftest import ROOT, SEED_CORPUS
 
 from index.language import ENGLISH, LanguageDetector, bundled_model, quote_frame
 from qa.crosslingual import Calibration, CrossLingualScorer
-from qa.evaluate import load_eval_set, parse_item
+from qa.evaluation.schema import load_eval_set, parse_item
 
 SPANISH_ARTICLE = "002_8ef5243a76c53072"
 SPANISH_START = "Para Washington, los objetivos principales"
@@ -213,18 +213,19 @@ def test_a_spanish_question_neither_language_answers_is_refused(seed_engine):
 
 
 @pytest.mark.slow
-def test_with_multilingual_off_the_english_question_does_not_find_the_spanish_answer(seed_settings):
-    """The setting turns it all off: the answer path of before, which the issue reported failing."""
+def test_with_multilingual_off_the_english_question_does_not_find_the_spanish_answer(seed_settings, seed_components):
+    """The setting turns it all off: the answer path of before, which the issue reported failing (the same
+    models: the setting, not the components, decides)."""
     from qa.pipeline import Engine
 
-    a = Engine(seed_settings.with_(multilingual=0)).answer(
+    a = Engine(seed_settings.with_(multilingual=0), seed_components).answer(
         "What does Washington want to limit regarding Chinese state companies?"
     )
     assert "anticompetitivas" not in a.text and "In Spanish" not in a.text
 
 
 def test_the_sources_panel_names_the_passage_language():
-    from ui.render import _card, copy_text
+    from ui.sources_panel import _card, copy_text
 
     citation = {
         "n": 1,
@@ -257,7 +258,7 @@ def test_the_multilingual_setting(raw, value):
 
 def test_make_bench_keeps_the_sections_measured_by_hand(tmp_path):
     """docs/benchmarks.md is rewritten by `make bench`; the languages figures below its marker survive."""
-    from qa.bench import BY_HAND, kept_by_hand
+    from qa.bench.speed_report import BY_HAND, kept_by_hand
 
     page = tmp_path / "benchmarks.md"
     assert kept_by_hand(page) == ""
@@ -275,8 +276,9 @@ def test_a_refusal_in_a_language_no_passage_is_in_suggests_asking_in_theirs(seed
 
 
 def test_no_language_hint_when_a_passage_is_in_the_questions_language():
-    from qa.pipeline import language_hint
-    from qa.types import Passage, ScoredPassage
+    from index.types import Passage
+    from qa.refusal import language_hint
+    from qa.types import ScoredPassage
 
     def scored(language: str) -> ScoredPassage:
         return ScoredPassage(Passage("a", "text", 0, 4, 0, language), "A", 1.0)

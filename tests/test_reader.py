@@ -36,15 +36,16 @@ def test_the_committed_model_is_the_one_its_card_describes():
         assert reserved in card
 
 
-@pytest.mark.parametrize(
-    ("question", "passage", "expected"),
-    [
-        ("How many American users does TikTok have?", USERS, "170 million"),
-        ("Who chairs the American Soybean Association?", GACKLE, "Josh Gackle"),
-        ("What are farmers hopeful that dialogue will produce?", GACKLE, "a deal"),
-    ],
-)
-def test_reader_finds_the_answer_span_in_a_known_passage(reader, question, passage, expected):
+KNOWN_SPANS = {  # question: (passage, the answer span)
+    "How many American users does TikTok have?": (USERS, "170 million"),
+    "Who chairs the American Soybean Association?": (GACKLE, "Josh Gackle"),
+    "What are farmers hopeful that dialogue will produce?": (GACKLE, "a deal"),
+}
+
+
+@pytest.mark.parametrize("question", KNOWN_SPANS)
+def test_reader_finds_the_answer_span_in_a_known_passage(reader, question):
+    passage, expected = KNOWN_SPANS[question]
     span = reader.read(question, [passage])[0]
     assert span is not None and expected in span.text and len(span.text) <= len(expected) + 20, span
     assert passage[span.start : span.end] == span.text
@@ -124,12 +125,13 @@ def test_answering_with_the_reader_does_not_import_torch():
 
 def test_training_command_runs_end_to_end_on_a_tiny_slice_and_resumes(tmp_path):
     from qa.reader_train import TrainConfig, run
+    from qa.training import TrainingPlaces
 
     sources = tiny_sources(tmp_path)
     config = TrainConfig(dense_negatives=False, max_steps=3, batch_size=16, checkpoint_every=2, max_length=128)
     out = tmp_path / "out"
     logged: list[str] = []
-    figures = run(config, out_dir=out, data_dir=tmp_path / "data", sources=sources, log=logged.append)
+    figures = run(config, TrainingPlaces(tmp_path / "data", out, sources), log=logged.append)
     assert {"model.onnx", "tokenizer.json", "config.json", "fp32_spans.json"} <= {p.name for p in out.iterdir()}
     assert figures["training"]["steps"] == 3 and figures["examples"]["train"] > 50
     by_kind = figures["examples"]["by_kind"]
@@ -139,13 +141,11 @@ def test_training_command_runs_end_to_end_on_a_tiny_slice_and_resumes(tmp_path):
     assert span is not None  # an untrained head still reads: the export runs on onnxruntime
     # CoQA's reserved source never becomes an example; the second run resumes from the last checkpoint.
     logged.clear()
-    resumed = run(config, out_dir=out, data_dir=tmp_path / "data", sources=sources, log=logged.append)
+    resumed = run(config, TrainingPlaces(tmp_path / "data", out, sources), log=logged.append)
     assert any("resuming from step 3 of 3" in line for line in logged), logged
     assert resumed["sha256"] == figures["sha256"]  # a resumed run exports the very model it resumed
     # From scratch again (a new data folder, no checkpoint, no cached examples): the same seed gives the same bytes.
-    again = run(
-        config, out_dir=tmp_path / "again", data_dir=tmp_path / "data-again", sources=sources, log=logged.append
-    )
+    again = run(config, TrainingPlaces(tmp_path / "data-again", tmp_path / "again", sources), log=logged.append)
     assert again["sha256"] == figures["sha256"]
 
 
@@ -176,8 +176,8 @@ def test_an_off_corpus_summary_is_refused(seed_engine):
 
 def test_the_development_set_is_the_paragraphs_training_holds_out(tmp_path):
     """qa bench squad --dataset heldout: design choices are measured on paragraphs the reader never trained on."""
+    from qa.bench.squad_data import heldout_dataset
     from qa.reader_data import is_heldout
-    from qa.squad import heldout_dataset
 
     contexts = [f"Paragraph {i}: the harbour of town {i} opened in {1800 + i}." for i in range(300)]
     data = {

@@ -22,7 +22,7 @@ def _torch_logits(model, texts):
     import torch
     from tokenizers import Tokenizer
 
-    from qa.models import reranker_model_dir
+    from index.models import reranker_model_dir
 
     tokenizer = Tokenizer.from_file(str(reranker_model_dir() / "tokenizer.json"))
     out = []
@@ -40,7 +40,7 @@ def test_the_dequantized_teacher_scores_as_the_int8_model_we_serve():
     import torch
     from transformers import BertForSequenceClassification
 
-    from qa.models import reranker_model_dir
+    from index.models import reranker_model_dir
     from qa.rerank import CrossEncoder
     from qa.reranker_train import dequantized_teacher, teacher_config
 
@@ -59,13 +59,14 @@ def test_the_dequantized_teacher_scores_as_the_int8_model_we_serve():
 def test_reranker_training_runs_end_to_end_on_a_tiny_slice(tmp_path):
     from qa.rerank import CrossEncoder
     from qa.reranker_train import RerankerConfig, run
+    from qa.training import TrainingPlaces
 
     sources = tiny_sources(tmp_path)
     config = RerankerConfig(dense_negatives=False, questions=40, heldout_questions=10, max_steps=3, batch_size=16,
                             checkpoint_every=2, limit=20)  # fmt: skip
     out = tmp_path / "out"
     logged: list[str] = []
-    figures = run(config, out_dir=out, data_dir=tmp_path / "data", sources=sources, log=logged.append)
+    figures = run(config, TrainingPlaces(tmp_path / "data", out, sources), log=logged.append)
     assert {"model.onnx", "tokenizer.json", "MODEL_CARD.md"} <= {p.name for p in out.iterdir()}
     assert figures["training"]["steps"] == 3
     kinds = figures["pairs"]["by_kind"]
@@ -77,5 +78,5 @@ def test_reranker_training_runs_end_to_end_on_a_tiny_slice(tmp_path):
     scores = CrossEncoder(2, model_dir=out).score(QUESTION, TEXTS)
     assert scores[0] > scores[1]
     logged.clear()
-    run(config, out_dir=out, data_dir=tmp_path / "data", sources=sources, log=logged.append)
+    run(config, TrainingPlaces(tmp_path / "data", out, sources), log=logged.append)
     assert any("resuming from step 3 of 3" in line for line in logged), logged

@@ -21,13 +21,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import SEED_CORPUS
-from llm_server import MisbehavingEndpoint, serve_handler
+from llm_server import MisbehavingEndpoint, served_fixture
 from robust_answers import answer_claims, uncited_sentences
 from robust_corpus import cli_env, consistency_problems, make_corpus, start_cli
 
@@ -37,10 +36,14 @@ from index.split import split_article
 from index.store import PassageStore, StoreError
 from qa.generators import GeneratorError
 from qa.generators.openai import OpenAIGenerator
-from qa.pipeline import ABSTAIN_TEXT, Engine
+from qa.pipeline import Engine
+from qa.refusal import ABSTAIN_TEXT
 from qa.settings import Settings, SettingsError
-from ui import corpus, render
+from ui import corpus
 from ui.app import App, friendly_error
+from ui.article_view import article_view
+from ui.messages import answer_message, error_message, user_message
+from ui.sources_panel import sources_panel
 
 TIKTOK = "How many American users does TikTok have?"
 TIKTOK_ID = "000_2586af1d1969f1c3"
@@ -98,10 +101,10 @@ def hostile(tmp_path_factory, embedder):
 
 
 @pytest.fixture(scope="module")
-def hostile_engine(hostile):
-    from qa.pipeline import engine_for
+def hostile_engine(hostile, seed_components):
+    from qa.pipeline import Engine
 
-    return engine_for(hostile[0])  # the one the UI helpers (corpus.find_article) see too
+    return Engine(hostile[0], seed_components)
 
 
 def _article(settings: Settings, article_id: str):
@@ -208,16 +211,16 @@ def test_markup_written_as_article_text_is_escaped_wherever_the_ui_shows_it(tmp_
         "conflict": f"Sources disagree about {PLANTED[0]} [1].",
         "notice": f"The openai generator failed ({PLANTED[1]}); showing the extractive answer instead.",
     }
-    panel = render.sources_panel([{"question": answer["question"], "answer": answer}], True, lambda _: article)
+    panel = sources_panel([{"question": answer["question"], "answer": answer}], True, lambda _: article)
     assert_inert_and_shown(panel, *PLANTED)
-    assert_inert_and_shown(render.answer_message(answer, 0), *PLANTED)
-    view = render.article_view(article, c["start"], c["end"])
+    assert_inert_and_shown(answer_message(answer, 0), *PLANTED)
+    view = article_view(article, c["start"], c["end"])
     assert_inert_and_shown(view["title"] + view["meta"] + view["html"], *PLANTED)
     refusal = {**answer, "abstained": True, "citations": [], "closest": [c], "text": ABSTAIN_TEXT}
-    assert_inert_and_shown(render.answer_message(refusal, 1), ABSTAIN_TEXT)
-    assert_inert_and_shown(render.sources_panel([{"question": "q", "answer": refusal}], False, lambda _: article))
-    assert_inert_and_shown(render.error_message(f"bad {PLANTED[0]}"), PLANTED[0])
-    assert_inert_and_shown(render.user_message(PLANTED[1]), PLANTED[1])
+    assert_inert_and_shown(answer_message(refusal, 1), ABSTAIN_TEXT)
+    assert_inert_and_shown(sources_panel([{"question": "q", "answer": refusal}], False, lambda _: article))
+    assert_inert_and_shown(error_message(f"bad {PLANTED[0]}"), PLANTED[0])
+    assert_inert_and_shown(user_message(PLANTED[1]), PLANTED[1])
 
 
 @pytest.mark.slow
@@ -228,11 +231,11 @@ def test_a_real_answer_quoting_markup_is_escaped_in_the_rendered_sources(hostile
     quoted = [c for c in a.citations if c.article_id == HARBOUR_ID and PLANTED[0] in c.quote]
     assert quoted, a.text
     turns = [{"question": a.question, "answer": a.to_dict()}]
-    panel = render.sources_panel(turns, True, lambda article_id: _article(settings, article_id))
+    panel = sources_panel(turns, True, lambda article_id: _article(settings, article_id))
     assert "Open full article" in panel  # the article was found, so the quote is shown inside its paragraph
     assert_inert_and_shown(panel, PLANTED[0])
-    assert_inert_and_shown(render.answer_message(a.to_dict(), 0), PLANTED[0])
-    view = render.article_view(_article(settings, HARBOUR_ID), quoted[0].start, quoted[0].end)
+    assert_inert_and_shown(answer_message(a.to_dict(), 0), PLANTED[0])
+    view = article_view(_article(settings, HARBOUR_ID), quoted[0].start, quoted[0].end)
     assert_inert_and_shown(view["html"], *PLANTED)
 
 
@@ -286,10 +289,7 @@ class _Endpoint(MisbehavingEndpoint):
             self._send(404, "text/plain", b"no such route")
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with serve_handler(_Endpoint) as url:
-        yield url
+endpoint = served_fixture(_Endpoint)
 
 
 def _closed_port_url() -> str:

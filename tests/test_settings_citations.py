@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qa.citations import move_markers_before_stop, parse_markers, strip_markers
-from qa.condense import condense, split_context
+from qa.condense import Condensed, condense
 from qa.conflicts import Claim, find_conflict
 from qa.settings import Settings, SettingsError
 
@@ -25,19 +25,31 @@ def test_settings_from_env():
         ({"QA_TOPK": "3"}, "not a setting"),
         ({"QA_CHROMA_URL": "localhost:8000"}, "http://"),
         ({"QA_GENERATOR": "openai"}, "QA_OPENAI_BASE_URL"),
-        ({"QA_TOP_K": "0"}, "between 1 and 50"),
-        ({"QA_TOP_K": "51", "QA_CANDIDATES": "60"}, "between 1 and 50"),
-        ({"QA_TOP_K": "8", "QA_CANDIDATES": "5"}, "QA_CANDIDATES must be at least QA_TOP_K"),
-        ({"QA_OPENAI_TIMEOUT": "nan"}, "QA_OPENAI_TIMEOUT"),
-        ({"QA_OPENAI_TIMEOUT": "0"}, "QA_OPENAI_TIMEOUT"),
-        ({"QA_ABSTAIN_THRESHOLD": "nan"}, "QA_ABSTAIN_THRESHOLD"),
-        ({"QA_ABSTAIN_THRESHOLD": "101"}, "QA_ABSTAIN_THRESHOLD"),
-        ({"QA_THREADS": "0"}, "QA_THREADS"),
-        ({"QA_PORT": "65536"}, "QA_PORT"),
     ],
 )
 def test_bad_settings_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+OUT_OF_RANGE = {  # the variables, as an environment file sets them: what the message must say
+    "QA_TOP_K=0": "between 1 and 50",
+    "QA_TOP_K=51 QA_CANDIDATES=60": "between 1 and 50",
+    "QA_TOP_K=8 QA_CANDIDATES=5": "QA_CANDIDATES must be at least QA_TOP_K",
+    "QA_OPENAI_TIMEOUT=nan": "QA_OPENAI_TIMEOUT",
+    "QA_OPENAI_TIMEOUT=0": "QA_OPENAI_TIMEOUT",
+    "QA_ABSTAIN_THRESHOLD=nan": "QA_ABSTAIN_THRESHOLD",
+    "QA_ABSTAIN_THRESHOLD=101": "QA_ABSTAIN_THRESHOLD",
+    "QA_THREADS=0": "QA_THREADS",
+    "QA_PORT=65536": "QA_PORT",
+}
+
+
+@pytest.mark.parametrize("variables", OUT_OF_RANGE)
+def test_settings_out_of_range_name_the_variable(variables):
+    """NaN among them: it would turn a check off (no number compares to it)."""
+    env = dict(pair.split("=") for pair in variables.split())
+    with pytest.raises(SettingsError, match=OUT_OF_RANGE[variables]):
         Settings.from_env(env)
 
 
@@ -113,10 +125,12 @@ def test_condense_resolves_pronouns_and_ellipsis():
         {"role": "user", "content": "What did Li Chenggang say about TikTok?"},
         {"role": "assistant", "content": "Li made clear that China rejects politicizing technology."},
     ]
-    assert condense("And what did he say about sanctions?", history) == "What did Li Chenggang say about sanctions?"
-    assert condense("What about soybeans?", history) == "What did Li Chenggang say about soybeans?"
-    assert "context: What did Li Chenggang say about TikTok?" in condense("Where was it held?", history)
-    assert condense("Who chairs the American Soybean Association?", []) == (
+    assert condense("And what did he say about sanctions?", history) == Condensed(
+        "What did Li Chenggang say about sanctions?"
+    )
+    assert condense("What about soybeans?", history) == Condensed("What did Li Chenggang say about soybeans?")
+    assert condense("Where was it held?", history).context == "What did Li Chenggang say about TikTok?"
+    assert condense("Who chairs the American Soybean Association?", []) == Condensed(
         "Who chairs the American Soybean Association?"
     )
 
@@ -131,13 +145,13 @@ def test_condense_resolves_a_pronoun_two_turns_back_past_a_turn_that_names_no_on
         {"role": "user", "content": "Where were the talks held?"},
         {"role": "assistant", "content": "**Kuala Lumpur**: The talks were held in Kuala Lumpur [1]."},
     ]
-    assert condense("What did he say about a deal?", history) == "What did Josh Gackle say about a deal?"
+    assert condense("What did he say about a deal?", history) == Condensed("What did Josh Gackle say about a deal?")
     # The answer to a "Who ...?" question is the referent, not a name the question itself holds.
     who = [
         {"role": "user", "content": "Who led the U.S. side, and who met He Lifeng?"},
         {"role": "assistant", "content": "**Scott Bessent**: Treasury Secretary Scott Bessent led it [1]."},
     ]
-    assert condense("What did he announce?", who) == "What did Scott Bessent announce?"
+    assert condense("What did he announce?", who) == Condensed("What did Scott Bessent announce?")
 
 
 def test_condense_leaves_a_question_that_needs_nothing_alone():
@@ -146,13 +160,15 @@ def test_condense_leaves_a_question_that_needs_nothing_alone():
         {"role": "assistant", "content": "**53%**: American farm exports to China fell 53% [1]."},
     ]
     for question in ("Who is Scott Bessent?", "Where is Kuala Lumpur?", "What did Xi say about soybeans?"):
-        assert condense(question, history) == question
-    assert condense("Why?", history) == "Why? (context: How much did farm exports to China fall?)"
+        assert condense(question, history) == Condensed(question)
+    why = condense("Why?", history)
+    assert why == Condensed("Why?", "How much did farm exports to China fall?")
+    assert why.text == "Why? (context: How much did farm exports to China fall?)"  # what retrieval searches with
 
 
-def test_split_context_gives_the_question_and_the_borrowed_turn():
-    assert split_context("Where was it held? (context: What did Li say?)") == ("Where was it held?", "What did Li say?")
-    assert split_context("Where was it held?") == ("Where was it held?", "")
+def test_a_condensed_question_is_searched_with_its_context_and_shown_without_an_empty_one():
+    assert Condensed("Where was it held?", "What did Li say?").text == "Where was it held? (context: What did Li say?)"
+    assert Condensed("Where was it held?").text == "Where was it held?"
 
 
 def test_a_home_folder_of_no_such_user_is_a_settings_error():
@@ -160,28 +176,18 @@ def test_a_home_folder_of_no_such_user_is_a_settings_error():
         Settings.from_env({"QA_INDEX_DIR": "~nosuchuser-qa/x"})
 
 
-@pytest.mark.parametrize(
-    ("standalone", "asked", "previous"),
-    [
-        ("Where was it held? (context: What did Li Chenggang say about TikTok?)", "Where was it held?",
-         "What did Li Chenggang say about TikTok?"),
-        ("Soybeans? (context: What about (the) talks?)", "Soybeans?", "What about (the) talks?"),
-        ("What did Li Chenggang say about sanctions?", "What did Li Chenggang say about sanctions?", ""),
-        ("Who said (context: x) in the middle?", "Who said (context: x) in the middle?", ""),  # only at the end
-    ],
-)  # fmt: skip
-def test_split_context_takes_off_what_condense_appended(standalone, asked, previous):
-    assert split_context(standalone) == (asked, previous)
-
-
-def test_split_context_undoes_condense():
+def test_condense_keeps_the_borrowed_question_apart_from_the_question():
     history = [
         {"role": "user", "content": "What did Li Chenggang say about TikTok?"},
         {"role": "assistant", "content": "Li made clear that China rejects politicizing technology."},
     ]
-    asked, previous = split_context(condense("Where was it held?", history))
-    assert (asked, previous) == ("Where was it held?", "What did Li Chenggang say about TikTok?")
-    assert split_context(condense("Who chairs the American Soybean Association?", history)) == (
-        "Who chairs the American Soybean Association?",
-        "",
+    assert condense("Where was it held?", history) == Condensed(
+        "Where was it held?", "What did Li Chenggang say about TikTok?"
     )
+    assert condense("Who chairs the American Soybean Association?", history) == Condensed(
+        "Who chairs the American Soybean Association?"
+    )
+    # A borrowed question holding brackets stays whole, and "(context: ...)" typed by the user is not taken off.
+    talks = [{"role": "user", "content": "What about (the) talks?"}, {"role": "assistant", "content": "..."}]
+    assert condense("Where were they?", talks) == Condensed("Where were they?", "What about (the) talks?")
+    assert condense("Who said (context: x)?", []) == Condensed("Who said (context: x)?")

@@ -40,8 +40,11 @@ def _check_cites_current_corpus(settings, answer: dict) -> None:
 def test_the_app_answers_from_the_index_another_process_just_changed(tmp_path, embedder):
     from gradio_client import Client
 
+    from qa.pipeline import Engine
+
     settings = seeded_copy(tmp_path, embedder)
-    with running_app(settings) as url:
+    engine = Engine(settings)  # the app's: the test looks at its retriever
+    with running_app(settings, engine) as url:
         client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
         before = client.predict("How many American users does TikTok have?", "[]", api_name="/ask")
         assert before["citations"][0]["article_id"] == TIKTOK_ID
@@ -78,11 +81,9 @@ def test_the_app_answers_from_the_index_another_process_just_changed(tmp_path, e
         _check_cites_current_corpus(settings, changed)
 
         # The dense search sees the new article too (not only BM25): the store was reopened.
-        from qa.pipeline import engine_for
-
-        retriever = engine_for(settings).retriever
+        retriever = engine.retriever
         vector = retriever.query_encoder.embed_query("purple zebrafish Mortimer")
         assert retriever.store.search(vector, 1)[0].passage.article_id == "900_zebrafish"
         # Nothing changed since: no reload (the same retriever answers).
         client.predict("What colour is the zebrafish Mortimer?", "[]", api_name="/ask")
-        assert engine_for(settings).retriever is retriever
+        assert engine.retriever is retriever

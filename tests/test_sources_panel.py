@@ -1,4 +1,4 @@
-"""The sources panel (ui/render.py): one card per article holding each of its cited passages, the question
+"""The sources panel (ui/sources_panel.py): one card per article holding each of its cited passages, the question
 shortened in its header, scores in words with the number on hover, and a citation to a deleted article that says so
 instead of offering a dead link."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from qa.types import Article
-from ui.render import match_words, sources_panel
+from index.types import Article
+from ui.sources_panel import match_words, sources_panel
 
 TEXT = "First paragraph about the talks.\nSecond paragraph with the figure.\nThird paragraph."
 ARTICLE = Article("000_talks", "Talks in Madrid", TEXT, "/corpus/000_talks.txt")

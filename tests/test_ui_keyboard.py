@@ -6,25 +6,18 @@ from __future__ import annotations
 
 import pytest
 from test_ui_browser import TIKTOK_QUESTION, ask
-from test_ui_conversations import app_url, browser, open_page  # noqa: F401  (fixtures)
+from test_ui_conversations import app_url, browser, page  # noqa: F401  (fixtures; module-scoped: this module's own)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def page(browser, app_url):  # noqa: F811
-    context, page = open_page(browser, app_url)
-    yield page
-    context.close()
-
-
-def focused(page) -> str:
+def focused(page) -> str:  # noqa: F811
     return page.evaluate(
         "() => { const e = document.activeElement; return (e.className || e.tagName) + '|' + e.textContent.trim(); }"
     )
 
 
-def test_a_source_opens_and_closes_by_keyboard_and_focus_comes_back(page):
+def test_a_source_opens_and_closes_by_keyboard_and_focus_comes_back(page):  # noqa: F811
     ask(page, TIKTOK_QUESTION)
     marker = page.locator("#nq-chat .nq-answer a.cite").first
     marker.focus()
@@ -55,7 +48,7 @@ def test_a_source_opens_and_closes_by_keyboard_and_focus_comes_back(page):
     assert page.evaluate("document.activeElement.classList.contains('nq-open')")  # back to the card's button
 
 
-def test_the_question_box_counts_its_characters(page):
+def test_the_question_box_counts_its_characters(page):  # noqa: F811
     box = page.locator("#nq-question textarea")
     box.fill("x" * 25)
     page.wait_for_function("document.getElementById('nq-count')?.innerText === '25 / 2000'")

@@ -41,13 +41,14 @@ def seeded_copy(base: Path, embedder) -> Settings:
 
 
 @contextmanager
-def running_app(settings: Settings, **changes) -> Iterator[str]:
-    """Serve the app for ``settings`` (on 127.0.0.1 and a free port) and yield its URL."""
+def running_app(settings: Settings, engine=None, **changes) -> Iterator[str]:
+    """Serve the app for ``settings`` (on 127.0.0.1 and a free port) and yield its URL; ``engine``: the one the
+    app answers with (by default it builds its own)."""
     from ui.app import serve
 
     settings = settings.with_(host="127.0.0.1", port=free_port(), **changes)
     url = f"http://127.0.0.1:{settings.port}/"
-    demo = serve(settings, block=False)
+    demo = serve(settings, block=False, engine=engine)
     try:
         wait_for_http(url, lambda r: r.status_code < 500, STARTUP_TIMEOUT, "the app", interval=0.2)
         yield url

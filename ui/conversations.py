@@ -11,6 +11,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ui.text import one_line
+
 MAX_CONVERSATIONS = 30  # the most recent ones are kept
 MAX_TURNS = 30  # per conversation (the chat keeps the same number)
 TITLE_CHARS = 60
@@ -23,10 +25,7 @@ def new_id() -> str:
 def title_of(turns: list[dict]) -> str:
     """The first question, cut at a word boundary."""
     first = next((t["question"] for t in turns if t.get("question")), "")
-    first = " ".join(first.split())
-    if len(first) <= TITLE_CHARS:
-        return first or "New conversation"
-    return first[:TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+    return one_line(first, TITLE_CHARS, ellipsis_within=False) or "New conversation"
 
 
 def _turn_ok(turn: object) -> bool:

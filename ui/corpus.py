@@ -11,30 +11,28 @@ import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from index.errors import UserError
 from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
+from index.patterns import UPLOAD_SUFFIXES
 from index.split import passage_limit_error, split_article
-from index.store import check_writable
+from index.types import Article
 from qa.settings import Settings
-from qa.types import Article
 
 MAX_UPLOAD_BYTES = 2_000_000
 MAX_UPLOAD_FILES = 20  # per upload batch
 MAX_BATCH_BYTES = 10_000_000  # per upload batch, all files together
-UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script (新闻.txt stays 新闻.txt), and _
 _LOOKS_LIKE_HTML = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|article|main|section|div|p|h[1-6]|title|meta)\b", re.IGNORECASE
 )
 _MAX_STEM = 80
-_CORPUS_LOCK = threading.Lock()  # one corpus change at a time per process (ingest also locks the index)
 
 
-class UploadError(ValueError):
+class UploadError(UserError):
     """An uploaded file that is refused; the message says why and is shown to the user."""
 
 
@@ -224,23 +222,6 @@ def delete_files(settings: Settings, ids: list[str]) -> list[str]:
     return removed
 
 
-ProgressFn = Callable[[int, int, str], None]
-
-
-def reindex(settings: Settings, progress: ProgressFn | None = None) -> str:
-    """Run incremental ingestion and make the answer engine pick the change up; returns the summary."""
-    from index.embed import shared_embedder
-    from index.ingest import ingest
-    from qa.pipeline import engine_for
-
-    report = ingest(settings, shared_embedder(settings.threads), Path(settings.corpus_dir), progress)
-    engine_for(settings).refresh()
-    text = report.summary()
-    for skipped in report.skipped:
-        text += f"\n- skipped {Path(skipped.source).name}: {skipped.reason}"
-    return text
-
-
 def batch_error(count: int, total_bytes: int) -> str:
     """Why a batch of ``count`` files of ``total_bytes`` is refused as a whole, or "" when it is not."""
     if count > MAX_UPLOAD_FILES:
@@ -251,63 +232,6 @@ def batch_error(count: int, total_bytes: int) -> str:
             "upload them in smaller batches"
         )
     return ""
-
-
-def upload(
-    settings: Settings, files: list[tuple[str, bytes]], progress: ProgressFn | None = None, replace: bool = False
-) -> ChangeReport:
-    report = ChangeReport()
-    refusal = batch_error(len(files), sum(len(data) for _, data in files))
-    if refusal:
-        report.refused.extend((Path(re.split(r"[/\\]", name)[-1]).name, refusal) for name, _ in files)
-        return report
-    with _CORPUS_LOCK:
-        check_writable(settings)  # a read-only index: refused before any file is written
-        taken: set[str] = set()
-        known = indexed_hashes(settings)
-        for original, data in files:
-            try:
-                report.stored.append(store_upload(settings, original, data, replace, taken, known))
-            except UploadError as exc:
-                report.refused.append((Path(re.split(r"[/\\]", original)[-1]).name, str(exc)))
-        if report.stored:
-            try:
-                report.ingest_summary = reindex(settings, progress)
-            except Exception:
-                for stored in report.stored:  # no file stays in the corpus folder that the index does not hold
-                    if not stored.replaced:
-                        (Path(settings.corpus_dir) / stored.name).unlink(missing_ok=True)
-                raise
-    return report
-
-
-def delete(settings: Settings, ids: list[str], progress: ProgressFn | None = None) -> ChangeReport:
-    report = ChangeReport()
-    with _CORPUS_LOCK:
-        check_writable(settings)  # a read-only index: nothing is deleted
-        report.deleted = delete_files(settings, ids)
-        report.ingest_summary = reindex(settings, progress)
-    return report
-
-
-MAX_LINKS = 10  # feeds or links per request from the app
-
-
-def add_links(settings: Settings, sources: list[str], progress: ProgressFn | None = None):
-    """Fetch feeds and links into the corpus (index/add.py, under ``QA_FETCH_*``) and re-index when a file was
-    written: (AddReport, ingest summary or "")."""
-    from index.add import add_sources
-    from index.fetch import Fetcher, FetchPolicy
-
-    with _CORPUS_LOCK:
-        report = add_sources(sources, Path(settings.corpus_dir), Fetcher(FetchPolicy.from_settings(settings)))
-        return report, (reindex(settings, progress) if report.written else "")
-
-
-def rescan(settings: Settings, progress: ProgressFn | None = None) -> ChangeReport:
-    with _CORPUS_LOCK:
-        check_writable(settings)
-        return ChangeReport(ingest_summary=reindex(settings, progress))
 
 
 @dataclass(frozen=True)
@@ -352,31 +276,43 @@ def list_articles(settings: Settings) -> list[ArticleRow]:
     return sorted(rows, key=lambda r: (-r.indexed_at, r.article_id))  # newest first
 
 
-_ARTICLE_CACHE: dict[tuple[str, float, int], Article] = {}
-_CACHE_LOCK = threading.Lock()
-
-
 def find_article(settings: Settings, wanted_id: str) -> Article | None:
-    """The article with this id as it is on disk now (cached by file, modification time and size)."""
-    paths = files_for(settings, wanted_id)
-    if not paths:
-        return None
-    path = paths[0]
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    key = (str(path), stat.st_mtime, stat.st_size)
-    with _CACHE_LOCK:
-        cached = _ARTICLE_CACHE.get(key)
-    if cached is not None:
-        return cached
-    try:
-        article = load_article(path, Path(settings.corpus_dir))
-    except (ArticleError, OSError):
-        return None
-    with _CACHE_LOCK:
-        if len(_ARTICLE_CACHE) > 256:
-            _ARTICLE_CACHE.clear()
-        _ARTICLE_CACHE[key] = article
-    return article
+    """The article with this id as it is on disk now (read afresh; the app reads through its ``ArticleCache``)."""
+    return ArticleCache(settings).find(wanted_id)
+
+
+class ArticleCache:
+    """The corpus folder's articles as they are on disk now, for the sources panel and the article viewer: each
+    read once per version of its file (cached by file, modification time and size). The app builds one."""
+
+    MAX_ENTRIES = 256
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._articles: dict[tuple[str, float, int], Article] = {}
+        self._lock = threading.Lock()
+
+    def find(self, wanted_id: str) -> Article | None:
+        """The article with this id, or None when no readable file in the corpus folder has it."""
+        paths = files_for(self.settings, wanted_id)
+        if not paths:
+            return None
+        path = paths[0]
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        key = (str(path), stat.st_mtime, stat.st_size)
+        with self._lock:
+            cached = self._articles.get(key)
+        if cached is not None:
+            return cached
+        try:
+            article = load_article(path, Path(self.settings.corpus_dir))
+        except (ArticleError, OSError):
+            return None
+        with self._lock:
+            if len(self._articles) > self.MAX_ENTRIES:
+                self._articles.clear()
+            self._articles[key] = article
+        return article

@@ -18,12 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from index.instructions import planted_instructions
 from index.keyword import tokenize
+from index.patterns import NUMBER, SCALE_UNITS
 from index.sentences import sentence_spans
 from qa.reader import Reader, Span
-from qa.rerank import CrossEncoder, shared_cross_encoder
 from qa.types import ScoredPassage
 
 MAX_SENTENCES = 3
@@ -36,7 +37,7 @@ MIN_EXTRA_OTHER = 2.0  # ... and well in absolute terms, unless it repeats the b
 PASSAGE_FLOOR = -6.0  # passages scoring below this are not mined for sentences
 
 
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:%|percent|million|billion|trillion)")
+_FIGURE = re.compile(rf"{NUMBER}\s*(?:%|percent|{SCALE_UNITS})")
 # A sentence's score leans this far toward its passage's: answers sit in passages that answer.
 PASSAGE_WEIGHT = 0.4  # chosen on eval/seed.jsonl (0 -> 87.9%, 0.4 -> 88.9% correct)
 PAIR_BONUS = 1.0  # two adjacent sentences replace the best single one only if they score this much higher
@@ -59,80 +60,80 @@ class ScoredSentence:
         return self.parts or (self.text,)
 
 
-class ExtractiveGenerator:
-    name = "extractive"
+class SentenceScorer(Protocol):
+    """What scores (question, text) pairs: the cross-encoder, or the cross-lingual scorer (qa/crosslingual.py)."""
 
-    def __init__(self, cross_encoder: CrossEncoder | None = None, threads: int = 2):
-        self.cross_encoder = cross_encoder or shared_cross_encoder(threads)
+    def score(self, query: str, texts: list[str]) -> list[float]: ...
 
-    def score_sentences(self, question: str, passages: list[ScoredPassage]) -> list[ScoredSentence]:
-        candidates: list[ScoredSentence] = []
-        best_passage = max((p.score for p in passages), default=0.0)
-        for i, scored in enumerate(passages):
-            if scored.score < max(PASSAGE_FLOOR, best_passage - 10):
+
+def score_sentences(scorer: SentenceScorer, question: str, passages: list[ScoredPassage]) -> list[ScoredSentence]:
+    candidates: list[ScoredSentence] = []
+    best_passage = max((p.score for p in passages), default=0.0)
+    for i, scored in enumerate(passages):
+        if scored.score < max(PASSAGE_FLOOR, best_passage - 10):
+            continue
+        text = scored.passage.text
+        planted = planted_instructions(text)  # an instruction to a reader or a model is never an answer
+        sentences = sentence_spans(text)
+        usable = [len(text[s:e]) >= 12 and not any(ps < e and s < pe for ps, pe in planted) for s, e in sentences]
+        for k, (s, e) in enumerate(sentences):
+            if not usable[k]:
                 continue
-            text = scored.passage.text
-            planted = planted_instructions(text)  # an instruction to a reader or a model is never an answer
-            sentences = sentence_spans(text)
-            usable = [len(text[s:e]) >= 12 and not any(ps < e and s < pe for ps, pe in planted) for s, e in sentences]
-            for k, (s, e) in enumerate(sentences):
-                if not usable[k]:
-                    continue
-                candidates.append(ScoredSentence(i, s, e, text[s:e], 0.0))
-                if k + 1 < len(sentences) and usable[k + 1]:  # a pair never spans a sentence left out
-                    s2, e2 = sentences[k + 1]
-                    candidates.append(ScoredSentence(i, s, e2, text[s:e2], 0.0, (text[s:e], text[s2:e2])))
-        scores = self.cross_encoder.score(question, [c.text for c in candidates])
-        singles: dict[tuple[int, int], float] = {}
-        for c, sc in zip(candidates, scores, strict=True):
-            if not c.parts:
-                singles[(c.source, c.start)] = sc
-        ranked = []
-        for c, sc in zip(candidates, scores, strict=True):
-            if c.parts:
-                first = singles[(c.source, c.start)]
-                second_start = c.start + c.text.index(c.parts[1], len(c.parts[0]))
-                if sc < max(first, singles.get((c.source, second_start), sc)) + PAIR_BONUS:
-                    continue
-            ranked.append(replace(c, score=sc + PASSAGE_WEIGHT * (passages[c.source].score - sc)))
-        return sorted(ranked, key=lambda x: -x.score)
-
-    def select(self, question: str, passages: list[ScoredPassage]) -> list[ScoredSentence]:
-        ranked = self.score_sentences(question, passages)
-        if not ranked:
-            return []
-        best = ranked[0]
-        chosen = [best]
-        articles = {passages[best.source].passage.article_id}
-        best_figures = set(_FIGURE.findall(best.text))
-        # What the best sentence says beyond the question's own words: a second source must share some of it.
-        best_content = set(tokenize(best.text)) - set(tokenize(question))
-
-        def worth_adding(s: ScoredSentence) -> bool:
-            if passages[s.source].passage.article_id == passages[best.source].passage.article_id:
-                return s.score >= max(best.score - NEAR_BEST, MIN_EXTRA)
-            if best_figures & set(_FIGURE.findall(s.text)):  # corroborates or contradicts a figure: cite both
-                return s.score >= min(MIN_EXTRA, best.score - NEAR_BEST)
-            # Another article's sentence joins only when it speaks of the same thing as the best one (it
-            # agrees, disagrees or adds to it), not merely because it is about the question's topic.
-            return s.score >= max(best.score - NEAR_BEST_OTHER, MIN_EXTRA_OTHER) and bool(
-                best_content & set(tokenize(s.text))
-            )
-
-        extras = [s for s in ranked[1:] if worth_adding(s)]
-        # Other articles first: a second source that agrees (or disagrees) is worth more than more of the same.
-        extras.sort(key=lambda s: (passages[s.source].passage.article_id in articles, -s.score))
-        for sentence in extras:
-            if len(chosen) >= MAX_SENTENCES:
-                break
-            if any(sentence.start < c.end and c.start < sentence.end and sentence.source == c.source for c in chosen):
+            candidates.append(ScoredSentence(i, s, e, text[s:e], 0.0))
+            if k + 1 < len(sentences) and usable[k + 1]:  # a pair never spans a sentence left out
+                s2, e2 = sentences[k + 1]
+                candidates.append(ScoredSentence(i, s, e2, text[s:e2], 0.0, (text[s:e], text[s2:e2])))
+    scores = scorer.score(question, [c.text for c in candidates])
+    singles: dict[tuple[int, int], float] = {}
+    for c, sc in zip(candidates, scores, strict=True):
+        if not c.parts:
+            singles[(c.source, c.start)] = sc
+    ranked = []
+    for c, sc in zip(candidates, scores, strict=True):
+        if c.parts:
+            first = singles[(c.source, c.start)]
+            second_start = c.start + c.text.index(c.parts[1], len(c.parts[0]))
+            if sc < max(first, singles.get((c.source, second_start), sc)) + PAIR_BONUS:
                 continue
-            chosen.append(sentence)
-            articles.add(passages[sentence.source].passage.article_id)
-        return chosen
+        ranked.append(replace(c, score=sc + PASSAGE_WEIGHT * (passages[c.source].score - sc)))
+    return sorted(ranked, key=lambda x: -x.score)
 
-    def draft(self, question: str, passages: list[ScoredPassage]) -> Iterator[str]:
-        yield from draft_from(self.select(question, passages))
+
+def select_sentences(scorer: SentenceScorer, question: str, passages: list[ScoredPassage]) -> list[ScoredSentence]:
+    """The best-supported sentences of ``passages`` for ``question``: the best one and up to two more that score
+    nearly as well (another article's first)."""
+    ranked = score_sentences(scorer, question, passages)
+    if not ranked:
+        return []
+    best = ranked[0]
+    chosen = [best]
+    articles = {passages[best.source].passage.article_id}
+    best_figures = set(_FIGURE.findall(best.text))
+    # What the best sentence says beyond the question's own words: a second source must share some of it.
+    best_content = set(tokenize(best.text)) - set(tokenize(question))
+
+    def worth_adding(s: ScoredSentence) -> bool:
+        if passages[s.source].passage.article_id == passages[best.source].passage.article_id:
+            return s.score >= max(best.score - NEAR_BEST, MIN_EXTRA)
+        if best_figures & set(_FIGURE.findall(s.text)):  # corroborates or contradicts a figure: cite both
+            return s.score >= min(MIN_EXTRA, best.score - NEAR_BEST)
+        # Another article's sentence joins only when it speaks of the same thing as the best one (it
+        # agrees, disagrees or adds to it), not merely because it is about the question's topic.
+        return s.score >= max(best.score - NEAR_BEST_OTHER, MIN_EXTRA_OTHER) and bool(
+            best_content & set(tokenize(s.text))
+        )
+
+    extras = [s for s in ranked[1:] if worth_adding(s)]
+    # Other articles first: a second source that agrees (or disagrees) is worth more than more of the same.
+    extras.sort(key=lambda s: (passages[s.source].passage.article_id in articles, -s.score))
+    for sentence in extras:
+        if len(chosen) >= MAX_SENTENCES:
+            break
+        if any(sentence.start < c.end and c.start < sentence.end and sentence.source == c.source for c in chosen):
+            continue
+        chosen.append(sentence)
+        articles.add(passages[sentence.source].passage.article_id)
+    return chosen
 
 
 def with_short_answer(

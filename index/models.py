@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
+from index.errors import UserError
+
 EMBED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 
-class ModelMissingError(RuntimeError):
-    pass
+class ModelMissingError(UserError):
+    """A model file that should ship in a wheel is not installed; the message says how to install it."""
 
 
 def cpu_onnx_session(path: Path, threads: int, configure=None):
