@@ -1,20 +1,21 @@
-"""BM25 over the stored passages, built once from the store and kept in memory (never per query)."""
+"""BM25 over the stored passages (the ``bm25s`` library, our tokenizer), built once from the store and kept in
+memory (never per query), saved beside the index for the next process."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
-from array import array
-from collections import Counter
+import shutil
 from functools import lru_cache
 from pathlib import Path
 
+import bm25s
 import numpy as np
 
 from index.store import StoredPassage
 
+SIGNATURE_FILE = "signature.txt"  # what the saved index was built from (KeywordIndex.signature)
 TOKENIZER_VERSION = 1  # bump when tokenize() changes: saved indexes built by another version are rebuilt
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'’][a-z0-9]+)*")
 STOPWORDS = frozenset(
@@ -50,100 +51,74 @@ def _normalise(token: str) -> str | None:
 
 
 class KeywordIndex:
-    """Okapi BM25 (k1=1.5, b=0.75) with an inverted index: a query touches only its terms' postings.
+    """Okapi BM25 (k1=1.5, b=0.75, Lucene's idf) from the ``bm25s`` library over our tokens (``tokenize``).
 
-    Built once: each term's postings are a slice of two flat numpy arrays (passage numbers and their
-    precomputed BM25 weights), so a query is a few array slices and one ``bincount``, not a Python loop
-    over every posting (at 100,000 passages a common word has thousands)."""
+    bm25s keeps each term's precomputed weights in a sparse matrix, so a query sums a few columns instead of
+    looping over postings; we keep the order of the hits: score descending, then passage order."""
 
     def __init__(self, passages: list[StoredPassage], k1: float = 1.5, b: float = 0.75):
         self.passages = passages
         self.k1, self.b = k1, b
-        vocabulary: dict[str, int] = {}
-        terms, docs, tfs = array("i"), array("i"), array("i")
-        self.lengths: list[int] = []
-        for i, stored in enumerate(passages):
-            tokens = tokenize(stored.title + " " + stored.passage.text)
-            self.lengths.append(len(tokens))
-            for term, tf in Counter(tokens).items():
-                terms.append(vocabulary.setdefault(term, len(vocabulary)))
-                docs.append(i)
-                tfs.append(tf)
-        n = max(len(passages), 1)
-        self.avg_length = sum(self.lengths) / n if self.lengths else 0.0
-        term_ids = np.frombuffer(terms, dtype=np.int32)
-        order = np.argsort(term_ids, kind="stable")  # postings grouped by term, passages ascending
-        df = np.bincount(term_ids, minlength=len(vocabulary))
-        self._start = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
-        self._docs = np.frombuffer(docs, dtype=np.int32)[order]
-        tf = np.frombuffer(tfs, dtype=np.int32)[order].astype(np.float64)
-        idf_by_id = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        lengths = np.asarray(self.lengths, dtype=np.float64)
-        norm = k1 * (1 - b + b * lengths[self._docs] / (self.avg_length or 1))
-        self._weights = np.repeat(idf_by_id, df) * tf * (k1 + 1) / (tf + norm)
-        self._vocabulary = vocabulary
+        self._bm25 = _new_bm25(k1, b)
+        if passages:
+            corpus = [tokenize(stored.title + " " + stored.passage.text) for stored in passages]
+            self._bm25.index(corpus, show_progress=False)
 
     @staticmethod
     def signature(passages: list[StoredPassage], k1: float = 1.5, b: float = 0.75) -> str:
         """What a saved index must have been built from: the passages (an id names its article's text, title
-        and splitter), in order, and the BM25 parameters and tokenizer."""
-        digest = hashlib.sha256(f"bm25 v{TOKENIZER_VERSION} k1={k1} b={b}".encode())
+        and splitter), in order, and the BM25 parameters, tokenizer and library version."""
+        digest = hashlib.sha256(f"bm25s {bm25s.__version__} v{TOKENIZER_VERSION} k1={k1} b={b}".encode())
         for stored in passages:
             digest.update(b"\n" + stored.passage.id.encode("utf-8"))
         return digest.hexdigest()
 
     @classmethod
     def load_or_build(cls, passages: list[StoredPassage], path: Path | None, k1: float = 1.5, b: float = 0.75):
-        """The index saved at ``path`` if it was built from exactly these passages, else a new one, saved
-        there for the next process (best effort: a read-only folder just means building each time)."""
+        """The index saved in the folder ``path`` if it was built from exactly these passages, else a new one,
+        saved there for the next process (best effort: a read-only folder just means building each time)."""
         signature = cls.signature(passages, k1, b)
         if path is not None:
             loaded = cls._load(path, passages, signature, k1, b)
             if loaded is not None:
                 return loaded
         index = cls(passages, k1, b)
-        if path is not None:
+        if path is not None and passages:
             index._save(path, signature)
         return index
 
     @classmethod
     def _load(cls, path: Path, passages, signature: str, k1: float, b: float):
         try:
-            with np.load(path, allow_pickle=False) as data:
-                if str(data["signature"]) != signature:
-                    return None
-                index = cls.__new__(cls)
-                index.passages, index.k1, index.b = passages, k1, b
-                index._start, index._docs, index._weights = data["start"], data["docs"], data["weights"]
-                index.lengths = data["lengths"].tolist()
-                index.avg_length = float(data["avg_length"])
-                terms = bytes(data["terms"]).decode("utf-8").split("\n") if data["terms"].size else []
-        except Exception:  # missing, truncated, not a zip, other arrays: build it again
+            if (path / SIGNATURE_FILE).read_text(encoding="utf-8") != signature:
+                return None
+            bm25 = bm25s.BM25.load(str(path))
+            documents = int(bm25.scores["num_docs"])
+        except Exception:  # missing, truncated, another layout: build it again
             return None
-        if len(terms) + 1 != len(index._start) or len(index.lengths) != len(passages):
+        if documents != len(passages):
             return None
-        index._vocabulary = {term: i for i, term in enumerate(terms)}
+        index = cls.__new__(cls)
+        index.passages, index.k1, index.b, index._bm25 = passages, k1, b, bm25
         return index
 
     def _save(self, path: Path, signature: str) -> None:
-        terms = "\n".join(sorted(self._vocabulary, key=self._vocabulary.__getitem__)).encode("utf-8")
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+        """Written into a temporary folder, then swapped in: a reader sees the old index or the new, whole."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        old = path.with_name(f".{path.name}.{os.getpid()}.old")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(
-                tmp,
-                signature=np.array(signature),
-                start=self._start,
-                docs=self._docs,
-                weights=self._weights,
-                lengths=np.asarray(self.lengths, dtype=np.int32),
-                avg_length=np.array(self.avg_length),
-                terms=np.frombuffer(terms, dtype=np.uint8),
-            )
-            tmp.replace(path)
+            shutil.rmtree(tmp, ignore_errors=True)
+            self._bm25.save(str(tmp))
+            (tmp / SIGNATURE_FILE).write_text(signature, encoding="utf-8")
+            if path.exists():
+                path.rename(old)
+            tmp.rename(path)
         except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            pass
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     def of_article(self, article_id: str) -> list[StoredPassage]:
         """The passages of one article, in the order they were indexed."""
@@ -154,14 +129,12 @@ class KeywordIndex:
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[StoredPassage, float]]:
         """The ``k`` best passages for ``query``; ``allowed``: a boolean per passage, only those may be hits."""
-        ids = [self._vocabulary[t] for t in set(tokenize(query)) if t in self._vocabulary]
-        if not ids or k <= 0:
+        vocabulary = self._bm25.vocab_dict if self.passages else {}
+        terms = [t for t in dict.fromkeys(tokenize(query)) if t in vocabulary]
+        if not terms or k <= 0:
             return []
-        slices = [slice(self._start[t], self._start[t + 1]) for t in ids]
-        docs = np.concatenate([self._docs[s] for s in slices])
-        weights = np.concatenate([self._weights[s] for s in slices])
-        scores = np.bincount(docs, weights=weights, minlength=len(self.passages))
-        hit = np.unique(docs)
+        scores = self._bm25.get_scores(terms)
+        hit = np.flatnonzero(scores > 0)  # the passages holding a query term (Lucene's idf is always positive)
         if allowed is not None:
             hit = hit[allowed[hit]]
         hit_scores = scores[hit]
@@ -171,3 +144,7 @@ class KeywordIndex:
             hit, hit_scores = hit[keep], hit_scores[keep]
         best = np.lexsort((hit, -hit_scores))[:k]  # score descending, then passage order
         return [(self.passages[int(hit[j])], float(hit_scores[j])) for j in best]
+
+
+def _new_bm25(k1: float, b: float):
+    return bm25s.BM25(k1=k1, b=b, method="lucene", dtype="float64")

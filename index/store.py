@@ -234,7 +234,7 @@ class PassageStore:
     @property
     def keyword_cache_path(self) -> Path:
         """Where the retriever keeps the BM25 index built from ``passages()`` (``KeywordIndex.load_or_build``)."""
-        return Path(self.settings.index_dir) / f"bm25-{self._cache_name}.npz"
+        return Path(self.settings.index_dir) / f"bm25s-{self._cache_name}"
 
     def _read_cache(self) -> dict[str, list]:
         try:
