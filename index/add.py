@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from index.fetch import FEED_TYPES, HTML_TYPES, Fetcher, FetchError
 from index.webpage import extract_web_page
@@ -77,13 +77,13 @@ def add_sources(sources: list[str], corpus_dir: Path, fetcher: Fetcher) -> AddRe
 def _entries(source: str, fetcher: Fetcher) -> list[_Entry]:
     """A feed's entries, or the page itself as one entry."""
     scheme = urlsplit(source).scheme.lower()
-    if not scheme and Path(source).is_file():  # a feed saved on this machine
-        return _feed_entries(source, Path(source).read_bytes())
+    if not scheme and Path(source).is_file():  # a feed saved on this machine: no address to resolve links against
+        return _feed_entries(source, Path(source).read_bytes(), base="")
     if not scheme:
         raise FetchError(f"{source}: neither an http(s) link nor a feed file on this machine")
     fetched = fetcher.fetch(source, HTML_TYPES + FEED_TYPES)
     if fetched.content_type in FEED_TYPES or _looks_like_feed(fetched.body):
-        return _feed_entries(source, fetched.body)
+        return _feed_entries(source, fetched.body, base=fetched.final_url)
     return [_PageEntry(fetched.final_url, body=fetched.body)]
 
 
@@ -92,10 +92,12 @@ def _looks_like_feed(body: bytes) -> bool:
     return head.startswith(b"<?xml") and (b"<rss" in head or b"<feed" in head or b"<rdf" in head)
 
 
-def _feed_entries(source: str, body: bytes) -> list[_Entry]:
+def _feed_entries(source: str, body: bytes, base: str) -> list[_Entry]:
+    """The feed's entries; a relative link ("/news/a.html") is resolved against the feed's ``base`` (its own
+    address, or the xml:base it declares), as a browser would."""
     import feedparser
 
-    feed = feedparser.parse(body)
+    feed = feedparser.parse(body, response_headers={"content-location": base} if base else None)
     if not feed.entries:
         problem = f" ({feed.bozo_exception})" if feed.get("bozo") else ""
         raise FetchError(f"{source}: not an RSS or Atom feed with entries{problem}")
@@ -104,6 +106,8 @@ def _feed_entries(source: str, body: bytes) -> list[_Entry]:
         link = item.get("link", "")
         if not link:
             continue
+        if base and not urlsplit(link).scheme:
+            link = urljoin(base, link)
         stamp = item.get("published_parsed") or item.get("updated_parsed")
         date = datetime.fromtimestamp(calendar.timegm(stamp), UTC).date().isoformat() if stamp else None
         entries.append(_Entry(link, " ".join(item.get("title", "").split()), date, item.get("author", "")))
@@ -115,6 +119,11 @@ def _save_page(entry: _Entry, fetcher: Fetcher, corpus_dir: Path) -> Saved:
 
     if isinstance(entry, _PageEntry):
         body, url = entry.body, entry.link
+    elif not urlsplit(entry.link).scheme:
+        raise FetchError(
+            f"{entry.link}: a relative link in a feed file, with no address to resolve it against; add the feed "
+            "by its http(s) address instead"
+        )
     else:
         fetched = fetcher.fetch(entry.link, HTML_TYPES)
         body, url = fetched.body, fetched.final_url

@@ -85,6 +85,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path
         if path == "/feed.rss":
             return self._send(200, "application/rss+xml", rss(base).encode())
+        if path == "/relative.rss":  # links relative to the feed's address, as many sites write them
+            return self._send(200, "application/rss+xml", rss("").encode())
         if path == "/feed.atom":
             return self._send(200, "application/atom+xml; charset=utf-8", atom(base).encode())
         if path.startswith("/news/") and path.endswith(".html"):
@@ -145,6 +147,24 @@ def test_a_page_link_is_saved_with_its_metadata_and_loads_as_an_article(server, 
     )
     assert "22:00 crossing" in article.text and "NAVLEAK" not in article.text and "COMMENTLEAK" not in article.text
     assert all(agent.startswith("newsdesk-qa/") for _, agent in httpd.seen)  # a clear User-Agent
+
+
+def test_relative_links_in_a_feed_resolve_against_its_address(server, tmp_path):
+    _, base = server
+    report = add_sources([f"{base}/relative.rss"], tmp_path, Fetcher(LOCAL))
+    assert report.failed == []
+    assert sorted(s.url for s in report.saved) == [f"{base}/news/{k}.html" for k in ("bridge", "ferry", "school")]
+
+
+def test_relative_links_in_a_feed_file_are_refused_plainly(tmp_path):
+    feed = tmp_path / "saved.rss"
+    feed.write_text(rss(""), encoding="utf-8")
+    report = add_sources([str(feed)], tmp_path / "corpus", Fetcher(LOCAL))
+    assert report.saved == [] and len(report.failed) == 3
+    assert all(
+        link.startswith("/news/") and "add the feed by its http(s) address" in why for link, why in report.failed
+    )
+    assert not (tmp_path / "corpus").exists()
 
 
 @pytest.mark.slow
