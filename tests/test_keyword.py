@@ -10,8 +10,8 @@ import pytest
 
 from index.keyword import KeywordIndex
 from index.store import PassageStore, StoredPassage
+from index.types import Passage
 from qa.pipeline import Engine
-from qa.types import Passage
 
 pytestmark = pytest.mark.slow
 

@@ -304,7 +304,7 @@ def _closing(results: dict) -> list[str]:
         "- Still slow: the cross-encoder (rerank column) is most of every query, and 20 candidates are about "
         "1,500-2,500 tokens. At 100,000 passages the first "
         "process also reads every passage from Chroma once to build BM25 (the cold-start BM25 column); "
-        "later processes read the id-keyed cache file and the saved BM25 index (`bm25-<collection>.npz`) instead.",
+        "later processes read the id-keyed cache file and the saved BM25 index (the `bm25s-<collection>` folder) instead.",
         "",
         "## Reproduce",
         "",
