@@ -24,7 +24,7 @@ NUMBER = r"\d+(?:[.,]\d+)*"
 # The units that make a number a figure worth comparing: "53%", "12 percent", "$3 billion".
 SCALE_UNITS = "million|billion|trillion"
 
-# The files the corpus takes, and what the app's upload box takes (PDFs only through the corpus folder).
+# The files the corpus takes; the app's upload box takes the same.
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 WEB_PAGE_SUFFIXES = (".html", ".htm")
-UPLOAD_SUFFIXES = tuple(s for s in ARTICLE_SUFFIXES if s != ".pdf")
+UPLOAD_SUFFIXES = ARTICLE_SUFFIXES

@@ -1,7 +1,7 @@
 """Bounds on one request to the running app: bytes per upload batch (declared or streamed) and files per upload.
 
 Each request goes over a real socket to the real app (gradio behind ui/bodylimit.py's middleware). Without the
-middleware gradio parks any number of files of up to 2 MB each: these tests then fail (200, or no answer while
+middleware gradio parks any number of files of up to 20 MB each: these tests then fail (200, or no answer while
 gradio waits for a body it was promised)."""
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def test_a_declared_length_over_the_batch_limit_is_refused_before_any_byte_is_re
 
 
 def test_a_streamed_upload_over_the_batch_limit_is_cut_off(app_url):
-    files = {f"big{i}.txt": STORY * (1_900_000 // len(STORY)) for i in range(6)}  # each under gradio's 2 MB
+    files = {f"big{i}.txt": STORY * (1_900_000 // len(STORY)) for i in range(11)}  # 20.9 MB, 1.9 MB each
     body = _multipart(files)
     assert len(body) > BODY_LIMITS.max_bytes
     status, text, _ = _post(app_url, {**MULTIPART, "Transfer-Encoding": "chunked"}, _chunked(body))
@@ -137,7 +137,7 @@ def test_an_upload_within_the_limits_is_accepted(app_url):
 
 
 def test_gradio_refuses_one_file_over_the_per_file_limit(app_url):
-    body = _multipart({"big.txt": b"x" * (corpus.MAX_UPLOAD_BYTES + 1)})
+    body = _multipart({"big.pdf": b"x" * (corpus.MAX_PDF_BYTES + 1)})  # the largest file the app takes: a PDF
     status, text, _ = _post(app_url, {**MULTIPART, "Content-Length": str(len(body))}, [body])
     assert status == 413 and "maximum allowed size" in text
 

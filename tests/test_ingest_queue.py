@@ -10,6 +10,7 @@ import pytest
 from ui_server import seeded_copy
 
 from ui.app import App
+from ui.batch_bars import bars
 from ui.corpus import list_articles
 from ui.ingest_queue import IngestQueue
 
@@ -40,6 +41,39 @@ def test_changes_run_one_at_a_time_in_the_order_they_were_submitted():
     for (_, _, ended), (_, started, _) in zip(spans, spans[1:], strict=False):
         assert started >= ended  # never two at once
     assert queue.status() == "The index is up to date; no change is waiting."
+    queue.shutdown()
+
+
+def test_each_batch_has_a_bar_with_its_stage_and_count():
+    queue = IngestQueue()
+    started, stored, embedded = threading.Event(), threading.Event(), threading.Event()
+
+    def first(progress):
+        started.set()
+        stored.wait(10)
+        progress(12, 40, "passages")
+        embedded.wait(10)
+
+    _, running = queue.submit("upload of 3 files", first)
+    _, waiting = queue.submit("upload of 1 file", lambda progress: None)
+    assert started.wait(10)
+    shown = bars(queue.batches())
+    assert "Upload of 3 files: storing files</span>" in shown  # running, no count yet: an indeterminate bar
+    assert "Upload of 1 file: waiting behind 1 change to the corpus</span>" in shown
+    assert shown.count("<progress") == 2 and "value=" not in shown
+    stored.set()
+    deadline = time.monotonic() + 10
+    while "value=" not in bars(queue.batches()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    first_bar, second_bar = bars(queue.batches()).split("\n\n")
+    assert (
+        ">Upload of 3 files: embedding passages, 12/40 passages</span>" in first_bar
+        and 'value="12" max="40"' in first_bar
+    )
+    assert "waiting behind 1 change" in second_bar
+    embedded.set()
+    running.result(10), waiting.result(10)
+    assert queue.batches() == []
     queue.shutdown()
 
 
@@ -87,7 +121,7 @@ def test_a_question_is_answered_while_a_large_upload_is_embedded(tmp_path, embed
     follower.join(300)
     assert "170 million" in answer["text"] and answer["citations"]
     assert still_embedding, f"the upload was finished before the answer ({seconds:.1f} s)"
-    assert any("Indexing the upload of 5 files" in s for s in statuses)  # the status line the user sees
+    assert any("Upload of 5 files: embedding passages, " in s for s in statuses)  # the bar's label the user sees
     assert statuses[-1].count("Added **council") == 5 and "Index updated" in statuses[-1]
     assert {f"council{i}" for i in range(5)} <= {row.article_id for row in list_articles(settings)}
     print(f"answered in {seconds:.1f} s while the upload was embedded ({time.perf_counter() - uploaded:.0f} s)")

@@ -132,12 +132,12 @@ def test_an_upload_batch_over_the_file_or_byte_limit_is_refused_whole(fresh_sett
     assert not any(p.exists() for p in map(__import__("pathlib").Path, many))  # temporary copies removed
 
     big = []
-    for i in range(6):  # 6 x 1.9 MB: each under the 2 MB file limit, 11.4 MB together
+    for i in range(11):  # 11 x 1.9 MB: each under the 2 MB file limit, 20.9 MB together
         path = tmp_path / f"big{i}.txt"
         path.write_text(("A sentence about the news. " * 70_000)[:1_900_000])
         big.append(str(path))
     status = list(app.upload(big))[-1][0]
-    assert "over the limit of 10,000,000 per upload" in status
+    assert "over the limit of 20,000,000 per upload" in status
     assert not list(fresh_settings.corpus_dir.iterdir())
 
 

@@ -533,7 +533,7 @@ def test_the_upload_handler_refuses_oversized_and_disguised_files(fresh_settings
         ("photo.html", "NUL"),
         ("archive.md", "NUL"),
         ("latin1.txt", "not UTF-8"),
-        ("report.pdf", "not accepted"),
+        ("report.pdf", "not a readable PDF"),  # a PDF's signature, then text a PDF reader cannot parse
         ("escape.exe", "not accepted"),
     ]:
         line = next((line for line in status.splitlines() if name in line), "")

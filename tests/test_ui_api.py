@@ -163,7 +163,7 @@ def test_safe_filename(name, safe):
     assert corpus.safe_filename(name) == safe
 
 
-@pytest.mark.parametrize("name", ["run.exe", "notes.pdf", "README", "story.txt.exe", "archive.tar.gz"])
+@pytest.mark.parametrize("name", ["run.exe", "scan.tiff", "README", "story.txt.exe", "archive.tar.gz"])
 def test_safe_filename_refuses_other_types(name):
     with pytest.raises(corpus.UploadError):
         corpus.safe_filename(name)

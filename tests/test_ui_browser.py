@@ -233,7 +233,7 @@ def test_upload_ask_and_delete_an_article(page, ui_settings, tmp_path):
     binary = tmp_path / "scan.txt"
     binary.write_bytes(b"GIF89a\x00\x01\x02 binary")
     pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.4 not an upload type here")
+    pdf.write_bytes(b"%PDF-1.4 cut short")
 
     page.get_by_role("tab", name="Corpus").click()
     page.locator("#nq-upload input[type=file]").set_input_files([str(good), str(not_html), str(binary), str(pdf)])
@@ -243,7 +243,7 @@ def test_upload_ask_and_delete_an_article(page, ui_settings, tmp_path):
     assert f"Added {ZORBLAT_ID}" in text
     assert "notes.html refused" in text and "does not look like HTML" in text
     assert "scan.txt refused" in text and "NUL" in text
-    assert "report.pdf refused" in text  # listed with its reason like the others, not a vanishing toast
+    assert "report.pdf refused" in text and "not a readable PDF" in text  # listed with its reason, not a toast
     page.wait_for_function(f"document.querySelector('#nq-articles').innerText.includes('{ZORBLAT_ID}')")
     assert "6 articles" in page.locator("#nq-status").inner_text()
     assert sorted(p.name for p in corpus.iterdir()) == sorted([*before, f"{ZORBLAT_ID}.txt"])

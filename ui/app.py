@@ -127,7 +127,7 @@ def launch_options(settings: Settings) -> dict:
         "auth": parse_auth(settings.auth),
         "auth_message": "Newsdesk QA: sign in with the user name and password the operator gave you.",
         "show_error": False,  # unexpected exceptions show a generic error, never their details
-        "max_file_size": corpus.MAX_UPLOAD_BYTES,
+        "max_file_size": corpus.MAX_PDF_BYTES,  # the largest file (a PDF); smaller limits by type are the handler's
         "ssr_mode": False,  # no Node server
         "mcp_server": False,
         "pwa": False,

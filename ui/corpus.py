@@ -16,15 +16,15 @@ from datetime import datetime
 from pathlib import Path
 
 from index.errors import UserError
-from index.load import ArticleError, article_id, corpus_files, decode_article_bytes, load_article
+from index.load import MAX_PDF_BYTES, ArticleError, article_id, corpus_files, decode_article_bytes, load_article
 from index.patterns import UPLOAD_SUFFIXES
 from index.split import passage_limit_error, split_article
 from index.types import Article
 from qa.settings import Settings
 
-MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_BYTES = 2_000_000  # a text, Markdown or HTML file; a PDF: MAX_PDF_BYTES (20 MB), as in the folder
 MAX_UPLOAD_FILES = 20  # per upload batch
-MAX_BATCH_BYTES = 10_000_000  # per upload batch, all files together
+MAX_BATCH_BYTES = MAX_PDF_BYTES  # per upload batch, all files together: one PDF of the largest size fits
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script (新闻.txt stays 新闻.txt), and _
 _LOOKS_LIKE_HTML = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|article|main|section|div|p|h[1-6]|title|meta)\b", re.IGNORECASE
@@ -81,12 +81,23 @@ def safe_filename(name: str) -> str:
     return (stem or "article") + suffix
 
 
+def size_limit(name: str) -> int:
+    """The most bytes an uploaded file of this name may have: 20 MB for a PDF, 2 MB for the others."""
+    return MAX_PDF_BYTES if Path(name).suffix.lower() == ".pdf" else MAX_UPLOAD_BYTES
+
+
 def check_content(name: str, data: bytes) -> str:
-    """The upload's text when it is an acceptable article file, else UploadError saying why."""
+    """The upload's text when it is an acceptable article file, else UploadError saying why. A PDF is checked
+    here only for its size and signature; reading it is the loader's (``store_upload`` loads it as stored)."""
     if len(data) == 0:
         raise UploadError("the file is empty")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"the file is {len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,} bytes (2 MB)")
+    limit = size_limit(name)
+    if len(data) > limit:
+        raise UploadError(f"the file is {len(data):,} bytes; the limit is {limit:,} bytes ({limit // 10**6} MB)")
+    if Path(name).suffix.lower() == ".pdf":
+        if not data.startswith(b"%PDF-"):
+            raise UploadError("the file is named .pdf but is not a PDF (it does not start with %PDF-)")
+        return ""
     try:
         text = decode_article_bytes(data)
     except ArticleError as exc:
@@ -139,6 +150,7 @@ def store_upload(
     safe = safe_filename(original_name)
     name = unique_name(safe, taken if taken is not None else set())
     text = check_content(name, data)
+    payload = data if Path(name).suffix.lower() == ".pdf" else text.encode("utf-8")  # a PDF is stored as it came
     corpus.mkdir(parents=True, exist_ok=True)
     target = corpus / name
     if not _inside(corpus, target) or target.resolve().parent != corpus.resolve():
@@ -157,7 +169,7 @@ def store_upload(
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(payload)
         try:
             article = load_article(tmp, corpus)
         except ArticleError as exc:

@@ -1,6 +1,6 @@
 """The corpus tab's handlers: the table of indexed articles, and uploads, deletions, links and re-scans queued in
-the ingestion queue and followed there with a status line until the index holds the change. The checks and file
-work themselves are ``ui/corpus.py``'s."""
+the ingestion queue and followed there with a progress bar per change (ui/batch_bars.py) until the index holds it.
+The checks and file work themselves are ``ui/corpus.py``'s."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import gradio as gr
 from index.store import StoreError
 from qa.settings import Settings
 from ui import corpus
+from ui.batch_bars import Results, bars
 from ui.corpus_changes import MAX_LINKS, CorpusChanges
 from ui.errors import friendly_error
 from ui.ingest_queue import IngestQueue
@@ -36,6 +37,10 @@ def _size(path: str) -> int:
         return 0
 
 
+def _session(request: gr.Request | None) -> str | None:
+    return getattr(request, "session_hash", None) if request is not None else None
+
+
 class CorpusTab:
     """The corpus tab's handlers, bound to one Settings; every change goes through ``ingest``, one at a time."""
 
@@ -43,6 +48,7 @@ class CorpusTab:
         self.settings = settings
         self.ingest = ingest
         self.changes = changes
+        self.results = Results()  # per browser session: what finished while a page followed its own change
 
     def corpus_view(self):
         """(table rows, delete choices, header status) from the index."""
@@ -61,13 +67,16 @@ class CorpusTab:
         table, choices, status = self.corpus_view()
         return "\n".join(lines), table, choices, status
 
-    def _follow(self, label: str, work, report_lines, before: tuple[str, ...] = ()):
-        """Queue ``work(progress)`` in the ingestion queue and follow it: yields the corpus outputs with a status
-        line while it waits and runs, then with ``report_lines(result)`` (or the error, then ``before``: what was
-        refused on the way in) when it is done."""
+    def _follow(self, label: str, work, report_lines, before: tuple[str, ...] = (), session: str | None = None):
+        """Queue ``work(progress)`` in the ingestion queue and follow it: yields the corpus outputs with a progress
+        bar for each change waiting or running (ui/batch_bars.py) while it waits and runs, then with
+        ``report_lines(result)`` (or the error, then ``before``: what was refused on the way in) when it is done.
+        Results of the session's other changes that finished meanwhile stay shown."""
+        mark = self.results.mark(session)
         job, future = self.ingest.submit(label, work)
         while not wait([future], timeout=FOLLOW_INTERVAL).done:
-            yield f"⏳ {md(self.ingest.status(job))}", gr.skip(), gr.skip(), gr.skip()
+            shown = [bars(self.ingest.batches()), *("\n".join(r) for r in self.results.since(session, mark))]
+            yield "\n\n".join(shown), gr.skip(), gr.skip(), gr.skip()
         try:
             lines = report_lines(future.result())
         except StoreError as exc:  # e.g. a read-only index: checked before any file was changed
@@ -75,14 +84,16 @@ class CorpusTab:
             lines = [f"⚠ Nothing was changed: {md(exc.public)}.", *before]
         except Exception as exc:
             lines = [f"⚠ {md(friendly_error(exc))}", *before]
-        yield self._after_change(lines)
+        self.results.add(session, job.number, lines)
+        earlier = [line for result in self.results.since(session, mark, but=job.number) for line in (*result, "")]
+        yield self._after_change([*earlier, *lines])
 
-    def upload(self, files: list[str] | None, replace: bool = False):
+    def upload(self, files: list[str] | None, replace: bool = False, request: gr.Request = None):
         """Check the uploaded files, then store and ingest them in the ingestion queue, following it; yields
         (status, table, delete choices, header, file box). An article with the same name or text is replaced only
         when ``replace`` is set."""
         if not files:
-            yield (*self._after_change(["Choose .txt, .md or .html files to add."]), None)
+            yield (*self._after_change(["Choose .txt, .md, .html or .pdf files to add."]), None)
             return
         items, lines = [], []
         refusal = corpus.batch_error(len(files), sum(_size(path) for path in files))
@@ -96,8 +107,9 @@ class CorpusTab:
             name = path.name
             try:
                 size = path.stat().st_size
-                if size > corpus.MAX_UPLOAD_BYTES:
-                    lines.append(f"- ✗ **{md(name)}**: {size:,} bytes is over the 2 MB limit")
+                limit = corpus.size_limit(name)
+                if size > limit:
+                    lines.append(f"- ✗ **{md(name)}**: {size:,} bytes is over the {limit // 10**6} MB limit")
                 else:
                     items.append((name, path.read_bytes()))
             except OSError as exc:
@@ -121,10 +133,10 @@ class CorpusTab:
 
         label = f"upload of {len(files)} file{'s' if len(files) != 1 else ''}"
         work = lambda progress: self.changes.upload(items, progress, replace=bool(replace))  # noqa: E731
-        for outputs in self._follow(label, work, report_lines, tuple(lines)):
+        for outputs in self._follow(label, work, report_lines, tuple(lines), _session(request)):
             yield (*outputs, None)  # the file box empties at once
 
-    def delete(self, ids: list[str] | None, confirmation: str = ""):
+    def delete(self, ids: list[str] | None, confirmation: str = "", request: gr.Request = None):
         """Delete the selected articles (in the ingestion queue, followed); ``confirmation`` must be
         ``delete_phrase(ids)`` (the browser sends it after asking; an API caller has to send it too)."""
         ids = [i for i in (ids or []) if isinstance(i, str)]
@@ -143,12 +155,13 @@ class CorpusTab:
             return lines
 
         label = f"deletion of {len(ids)} article{'s' if len(ids) != 1 else ''}"
-        yield from self._follow(label, lambda progress: self.changes.delete(ids, progress), report_lines)
+        work = lambda progress: self.changes.delete(ids, progress)  # noqa: E731
+        yield from self._follow(label, work, report_lines, session=_session(request))
 
-    def rescan(self):
+    def rescan(self, request: gr.Request = None):
         work = lambda progress: self.changes.rescan(progress)  # noqa: E731
         report_lines = lambda report: [f"Index updated: {md(report.ingest_summary)}"]  # noqa: E731
-        yield from self._follow("re-scan of the corpus folder", work, report_lines)
+        yield from self._follow("re-scan of the corpus folder", work, report_lines, session=_session(request))
 
     def add_links(self, text: str):
         """Fetch the feeds and article links in ``text`` (one or more, separated by spaces or lines) into the

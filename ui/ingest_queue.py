@@ -29,6 +29,18 @@ class Job:
     label: str  # "upload of 3 files"
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Where one submitted change stands, for its progress bar."""
+
+    job: Job
+    ahead: int  # changes that run before it (0 when it runs)
+    running: bool
+    done: int = 0  # what the ingestion reports: ``done`` of ``total`` ``what`` embedded
+    total: int = 0
+    what: str = ""
+
+
 def lower_priority(niceness: int) -> int:
     """Raise the calling thread's nice value by ``niceness`` (at most to 19); returns the value it has now."""
     tid = threading.get_native_id()
@@ -53,6 +65,7 @@ class IngestQueue:
         self._pending: list[Job] = []  # submitted and not finished, the running one first
         self._running: Job | None = None
         self._progress = ""
+        self._counts: tuple[int, int, str] | None = None  # the running job's (done, total, what)
 
     def _start(self) -> None:
         self.worker_nice = lower_priority(self.niceness)
@@ -67,13 +80,13 @@ class IngestQueue:
 
         def run() -> T:
             with self._lock:
-                self._running, self._progress = job, ""
+                self._running, self._progress, self._counts = job, "", None
             try:
                 return work(self._reporter(job))
             finally:
                 with self._lock:
                     self._pending.remove(job)
-                    self._running, self._progress = None, ""
+                    self._running, self._progress, self._counts = None, "", None
 
         return job, self._executor.submit(run)
 
@@ -82,6 +95,7 @@ class IngestQueue:
             with self._lock:
                 if self._running == job:
                     self._progress = f"{done:,} of {total:,} {what} embedded"
+                    self._counts = (done, total, what)
 
         return report
 
@@ -89,6 +103,18 @@ class IngestQueue:
         """How many changes run before ``job`` (0 when it is running or finished)."""
         with self._lock:
             return self._pending.index(job) if job in self._pending else 0
+
+    def batches(self) -> list[Batch]:
+        """Every change submitted and not finished, the running one first, with its counts."""
+        with self._lock:
+            pending, running, counts = list(self._pending), self._running, self._counts
+        shown = []
+        for ahead, job in enumerate(pending):
+            if job == running:
+                shown.append(Batch(job, 0, True, *(counts or (0, 0, ""))))
+            else:
+                shown.append(Batch(job, ahead, False))
+        return shown
 
     def status(self, job: Job | None = None) -> str:
         """One line: what the worker does now and how many changes wait (for ``job``: where it stands)."""

@@ -142,7 +142,7 @@ def build_blocks(app: App) -> gr.Blocks:
                         )
                     with gr.Column(scale=2, min_width=320):
                         files = gr.File(
-                            label="Add articles: .txt, .md or .html, up to 2 MB each",
+                            label="Add articles: .txt, .md or .html up to 2 MB each, text .pdf up to 20 MB",
                             file_count="multiple",
                             # No file_types: gradio would drop other files with a toast that vanishes; the
                             # server lists each refused file with its reason instead.
@@ -243,6 +243,7 @@ def build_blocks(app: App) -> gr.Blocks:
             concurrency_limit=4,  # each one only follows its change in the ingestion queue
             concurrency_id="corpus",
             show_progress="minimal",
+            trigger_mode="multiple",  # a second batch is queued while the first runs, with its own bar
         )
         delete_btn.click(
             app.delete,
