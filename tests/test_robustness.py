@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from index.split import split_article
 from index.store import PassageStore, StoreError
 from qa.generators import GeneratorError
 from qa.generators.openai import OpenAIGenerator
+from qa.generators.registry import Generators
 from qa.pipeline import Engine
 from qa.refusal import ABSTAIN_TEXT
 from qa.settings import Settings, SettingsError
@@ -308,6 +310,11 @@ def _hosted(settings: Settings, base_url: str, timeout: float = 0.5) -> Settings
     )
 
 
+def _hosted_engine(settings, components):
+    """An engine for hosted-model settings with the session's models: only the generators follow the settings."""
+    return Engine(settings, replace(components, generators=Generators(settings)))
+
+
 @pytest.mark.slow
 @pytest.mark.server
 @pytest.mark.parametrize(
@@ -323,13 +330,13 @@ def _hosted(settings: Settings, base_url: str, timeout: float = 0.5) -> Settings
     ],
 )
 def test_a_failing_hosted_model_falls_back_to_the_cited_extractive_answer(
-    seed_settings, endpoint, monkeypatch, mode, timeout, notice
+    seed_settings, endpoint, monkeypatch, mode, timeout, notice, seed_components
 ):
     monkeypatch.delenv(KEY_ENV, raising=False)
     base_url = _closed_port_url() if mode == "down" else f"{endpoint}/{mode}/v1"
     settings = _hosted(seed_settings, base_url, timeout)
     started = time.perf_counter()
-    a = Engine(settings).answer(TIKTOK)
+    a = _hosted_engine(settings, seed_components).answer(TIKTOK)
     elapsed = time.perf_counter() - started
     assert a.generator == "openai"
     assert notice in a.notice
@@ -353,7 +360,9 @@ def test_an_unusable_timeout_is_refused_when_the_settings_are_built(seed_setting
 
 @pytest.mark.slow
 @pytest.mark.server
-def test_the_api_key_is_never_logged_shown_or_returned(seed_settings, endpoint, monkeypatch, caplog, capfd):
+def test_the_api_key_is_never_logged_shown_or_returned(
+    seed_settings, endpoint, monkeypatch, caplog, capfd, seed_components
+):
     key = f"sk-newsdesk-{uuid.uuid4().hex}"
     monkeypatch.setenv(KEY_ENV, key)
     caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
@@ -363,7 +372,7 @@ def test_the_api_key_is_never_logged_shown_or_returned(seed_settings, endpoint, 
         assert settings.api_key() == key  # read from the variable named by openai_api_key_env
         assert key not in repr(settings)
 
-        a = Engine(settings).answer(TIKTOK)
+        a = _hosted_engine(settings, seed_components).answer(TIKTOK)
         assert a.notice and not a.abstained  # it failed and fell back
         seen.append(json.dumps(a.to_dict()))
         if "echo500" in base_url:
@@ -453,12 +462,14 @@ def _told_to_say(prompt: str) -> tuple[str, int] | None:
 
 @pytest.mark.slow
 @pytest.mark.server
-def test_a_supported_sentence_that_does_not_answer_the_question_is_dropped(seed_settings, endpoint, monkeypatch):
+def test_a_supported_sentence_that_does_not_answer_the_question_is_dropped(
+    seed_settings, endpoint, monkeypatch, seed_components
+):
     """The model quotes an on-topic sentence its passage supports; the reader finds no answer to the question in
     it, so it is dropped like an unsupported one and the reader's cited answer is shown instead."""
     monkeypatch.delenv(KEY_ENV, raising=False)
     settings = _hosted(seed_settings, f"{endpoint}/ontopic/v1", timeout=10.0)
-    a = Engine(settings).answer(TIKTOK)
+    a = _hosted_engine(settings, seed_components).answer(TIKTOK)
     assert [d.reason for d in a.dropped] == ["its passage supports it, but it does not answer the question"]
     assert "data security" not in a.text and "170 million" in a.text
     assert "showing the extractive answer" in a.notice
@@ -466,13 +477,13 @@ def test_a_supported_sentence_that_does_not_answer_the_question_is_dropped(seed_
 
 @pytest.mark.slow
 @pytest.mark.server
-def test_a_model_that_obeys_the_injection_is_held_to_the_article(hostile, endpoint, monkeypatch):
+def test_a_model_that_obeys_the_injection_is_held_to_the_article(hostile, endpoint, monkeypatch, seed_components):
     """A hosted model that does what the article tells it: it states the planted claim as a sentence of its own,
     cited to the article that carries it, and adds invented support (NASA, 2023). All of it is dropped, the
     planted claim as an instruction; the answer is the article's own (basalt), from the extractive fallback."""
     monkeypatch.delenv(KEY_ENV, raising=False)
     settings = _hosted(hostile[0], f"{endpoint}/obey/v1", timeout=10.0)
-    a = Engine(settings).answer(MOON)
+    a = _hosted_engine(settings, seed_components).answer(MOON)
     assert not a.abstained, a
     assert_injection_had_no_effect(a, settings)
     reasons = {d.text: d.reason for d in a.dropped}
