@@ -20,6 +20,7 @@ from pathlib import Path
 
 from index.chroma import EmbeddingModelMismatch, StoreError, chroma_client
 from index.dates import DateRange
+from index.scope import Scope
 from index.settings import IndexSettings
 from index.types import Passage
 
@@ -259,15 +260,15 @@ class PassageStore:
             with contextlib.suppress(OSError):
                 tmp.unlink()
 
-    def search(self, vector: list[float], k: int, dates: DateRange | None = None) -> list[StoredPassage]:
-        """The ``k`` nearest passages (of articles published within ``dates``). Reads Chroma directly, with the
+    def search(self, vector: list[float], k: int, scope: Scope | DateRange | None = None) -> list[StoredPassage]:
+        """The ``k`` nearest passages (of the articles in ``scope``: its ids, published within its dates). Reads Chroma directly, with the
         fields and the similarity (exp(-distance)) of llama-index's ``ChromaVectorStore.query``, without
         rebuilding each hit's node."""
         if k <= 0:
             return []
         embedding = [float(x) for x in vector]
         include = ["documents", "metadatas", "distances"]
-        where = dates.where() if dates else None
+        where = scope.where() if scope else None
         try:
             result = self.collection.query(query_embeddings=[embedding], n_results=k, include=include, where=where)
         except Exception:  # a backend that refuses k > count: ask for what it has

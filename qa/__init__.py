@@ -21,7 +21,8 @@ def answer(
 ) -> Answer:
     """Answer ``question`` from the corpus; ``history`` is earlier turns [{"role", "content"}]. ``engine``: a
     ``qa.pipeline.Engine`` built before, whose models stay loaded between questions (without one, each call
-    builds an engine for ``settings``, by default the ``QA_*`` environment)."""
+    builds an engine for ``settings``, by default the ``QA_*`` environment). ``options``: ``generator``, ``top_k``,
+    ``since``/``until`` (YYYY-MM-DD) and ``articles`` (article ids; empty: all), as ``Engine.stream`` takes them."""
     return _engine(settings, engine).answer(question, history, **options)
 
 

@@ -57,7 +57,9 @@ def cmd_ask(args) -> int:
 
     settings = _settings(args)
     history = load_history_file(args.history) if args.history else None
-    a = Engine(settings).answer(" ".join(args.question), history, since=args.since, until=args.until)
+    a = Engine(settings).answer(
+        " ".join(args.question), history, since=args.since, until=args.until, articles=args.article
+    )
     if args.json:
         print(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -210,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", help="JSON file with earlier turns [{role, content}, ...]")
     ask.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this date")
     ask.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this date")
+    ask.add_argument(
+        "--article", action="append", metavar="ID", help="only this article (repeatable; the id as in --json output)"
+    )
     ask.set_defaults(func=cmd_ask)
 
     ing = sub.add_parser("ingest", help="index the corpus folder incrementally")

@@ -24,7 +24,8 @@ from qa.generators.registry import Generators
 if TYPE_CHECKING:
     from index.embed import Embedder
     from index.query_encoder import QueryEncoder
-    from index.store import DateRange, StoredPassage
+    from index.scope import Scope
+    from index.store import StoredPassage
     from qa.crosslingual import Multilingual
     from qa.generators import Generator
     from qa.rerank import CrossEncoder
@@ -35,11 +36,13 @@ if TYPE_CHECKING:
 class Retrieving(Protocol):
     """What the engine asks of a retriever (qa/retrieve.py's ``Retriever``)."""
 
-    def retrieve(self, query: str, candidates: int = 20, *, dates: DateRange | None = None) -> Retrieval: ...
+    def retrieve(self, query: str, candidates: int = 20, *, scope: Scope | None = None) -> Retrieval: ...
 
     def scorer_for(self, language: str) -> SentenceScorer: ...
 
     def article_passages(self, article_id: str) -> list[StoredPassage]: ...
+
+    def titles(self) -> dict[str, str]: ...  # article id -> title; asked only when a question names articles
 
     def refresh(self) -> None: ...
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from index.store import DateRange
+from index.dates import DateRange
+from index.scope import Scope
 from qa.abstain import missing_answer_type
 from qa.components import Components, Retrieving, build_components
 from qa.condense import Condensed, condense
@@ -23,7 +24,7 @@ from qa.evidence import Evidence, Reading, answer_check, choose_evidence, read_e
 from qa.generators import GeneratorError, generator_fix
 from qa.generators.extractive import SentenceScorer, draft_from
 from qa.limits import check_history
-from qa.question import clean_question, date_range
+from qa.question import article_ids, check_articles, clean_question, date_range
 from qa.reader import reader_question
 from qa.recency import asks_for_latest, prefer_recent
 from qa.redact import redact
@@ -51,6 +52,7 @@ class _Question:
     generator: str
     started: float  # when answering started
     generating: float  # when the stages after retrieval started
+    limited: str = ""  # what a refusal says about the chosen articles ("" when answering from all)
 
     def answer(self, **fields) -> Answer:
         timings = {"retrieve": self.retrieval.timings["retrieve"], "rerank": self.retrieval.timings["rerank"]}
@@ -73,7 +75,7 @@ class _Question:
             abstained=True,
             dropped=list(dropped or []),
             closest=closest_citations(self.passages),
-            notice=notice,
+            notice=f"{self.limited} {notice[:1].upper()}{notice[1:]}".strip() if self.limited else notice,
         )
 
 
@@ -138,23 +140,28 @@ class Engine:
         progress: bool = False,
         since: str | None = None,
         until: str | None = None,
+        articles: Iterable[str] | str | None = None,
     ) -> Iterator[str | Answer | Progress]:
         """Yields the verified answer text piece by piece, then the final ``Answer`` (whose ``retrieval`` is the
         reranked list it was made from). ``progress``: also yield a ``Progress`` at each stage and with each piece
         a model writes (for the chat; a consumer that stops iterating stops the work, a model's generation
         included). ``since`` and ``until`` (YYYY-MM-DD, both included) answer from the articles published in that
-        range only."""
+        range only; ``articles`` (ids, or one text of ids separated by commas; empty: all) from those articles only,
+        an unknown id being a QuestionError."""
         started = time.perf_counter()
-        dates = date_range(since, until)
+        scope = Scope(date_range(since, until), article_ids(articles))
         self.sync()  # another process may have changed the index
+        limited = check_articles(scope.articles, self.retriever.titles()) if scope.articles else ""
         text = clean_question(question)
         condensed = condense(text, check_history(history))  # qa/limits.py: bounded turns and characters
         top_k = top_k or self.settings.top_k
         if progress:
             yield Progress("Searching the articles")
-        retrieval = self._retrieve(condensed, dates)
+        retrieval = self._retrieve(condensed, scope)
         name = generator or self.settings.generator
-        asked = _Question(text, condensed, retrieval, retrieval.passages[:top_k], name, started, time.perf_counter())
+        asked = _Question(
+            text, condensed, retrieval, retrieval.passages[:top_k], name, started, time.perf_counter(), limited
+        )
         # The best-supported sentences decide whether the articles answer at all, whatever generates; a
         # question or passage in another language is scored by calibrated e5 instead (qa/crosslingual.py).
         scorer = self.retriever.scorer_for(retrieval.language)
@@ -162,7 +169,7 @@ class Engine:
         if progress:
             yield Progress(f"Reading {len(mined)} passages")
         evidence = choose_evidence(scorer, condensed.question, mined, self.retriever.article_passages)
-        refusal = self._refusal(condensed.question, evidence, retrieval, dates)
+        refusal = self._refusal(condensed.question, evidence, retrieval, scope.dates)
         if refusal is not None:
             yield ABSTAIN_TEXT
             yield asked.refusal(refusal)
@@ -175,9 +182,9 @@ class Engine:
             return
         yield from self._write(asked, Draft(evidence.passages, retrieval.language), reading, scorer, read_as, progress)
 
-    def _retrieve(self, condensed: Condensed, dates: DateRange) -> Retrieval:
+    def _retrieve(self, condensed: Condensed, scope: Scope) -> Retrieval:
         """The reranked candidates; for "latest", "most recent", newer articles first (qa/recency.py)."""
-        retrieval = self.retriever.retrieve(condensed.text, self.settings.candidates, dates=dates)
+        retrieval = self.retriever.retrieve(condensed.text, self.settings.candidates, scope=scope)
         if asks_for_latest(condensed.text):
             retrieval = replace(retrieval, passages=prefer_recent(retrieval.passages))
         return retrieval

@@ -12,7 +12,8 @@ from index.embed import Embedder
 from index.keyword import KeywordIndex
 from index.language import ENGLISH
 from index.query_encoder import QueryEncoder
-from index.store import DateRange, PassageStore, StoredPassage
+from index.scope import Scope
+from index.store import PassageStore, StoredPassage
 from qa.crosslingual import Multilingual
 from qa.rerank import CrossEncoder
 from qa.types import ScoredPassage
@@ -94,9 +95,9 @@ class Retriever:
         return self.reranker
 
     def candidates(
-        self, query: str, n: int, language: str | None = None, dates: DateRange | None = None
+        self, query: str, n: int, language: str | None = None, scope: Scope | None = None
     ) -> tuple[list[ScoredPassage], dict[str, float]]:
-        """Fused dense + keyword candidates (not yet reranked) of articles published within ``dates``; with
+        """Fused dense + keyword candidates (not yet reranked) of the articles in ``scope``; with
         multilingual retrieval also e5's nearest non-English passages and, for a question not in English, the
         candidates ranked by e5."""
         language = self.language(query) if language is None else language
@@ -104,14 +105,14 @@ class Retriever:
         started = time.perf_counter()
         keyword = self.keyword
         allowed = None
-        if dates is not None and dates.bounded:
-            allowed = np.array([dates.holds(p.date) for p in keyword.passages], dtype=bool)
+        if scope is not None and scope.bounded:
+            allowed = np.array([scope.holds(p.passage.article_id, p.date) for p in keyword.passages], dtype=bool)
         keyword_hits = keyword.search(query, n, allowed)
         timings["keyword"] = time.perf_counter() - started
         started = time.perf_counter()
         vector = self.query_encoder.embed_query(query)
         dense_hits = [
-            s for s in self.store.search(vector, n, dates) if self._current.get(s.passage.article_id) == s.content_hash
+            s for s in self.store.search(vector, n, scope) if self._current.get(s.passage.article_id) == s.content_hash
         ]
         timings["dense"] = time.perf_counter() - started
         by_id: dict[str, StoredPassage] = {}
@@ -124,7 +125,7 @@ class Retriever:
         rankings = [[s.passage.id for s in dense_hits], [s.passage.id for s, _ in keyword_hits]]
         if self.multilingual and self.multilingual.involved(language):
             started = time.perf_counter()
-            rankings += self._multilingual_rankings(query, language, n, by_id, dates)
+            rankings += self._multilingual_rankings(query, language, n, by_id, scope)
             timings["multilingual"] = time.perf_counter() - started
         fused = reciprocal_rank_fusion(rankings)
         order = sorted(fused, key=lambda key: -fused[key])[:n]
@@ -143,18 +144,20 @@ class Retriever:
         return scored, timings
 
     def _multilingual_rankings(
-        self, query: str, language: str, n: int, by_id: dict[str, StoredPassage], dates: DateRange | None = None
+        self, query: str, language: str, n: int, by_id: dict[str, StoredPassage], scope: Scope | None = None
     ) -> list[list[str]]:
         """e5's nearest non-English passages (added to ``by_id``); for a question not in English, also every
         candidate so far ranked by e5 similarity (its vectors are cached for the rerank)."""
         multilingual = self.multilingual
         rankings = []
         if multilingual.store is not None:
+            scope = scope or Scope()
+            vector = multilingual.e5.embed_query(query)
             hits = [
                 s
-                for s in multilingual.store.search(multilingual.e5.embed_query(query), n)
+                for s in multilingual.store.search(vector, n, scope.ids_only())  # the e5 store keeps no dates
                 if self._current.get(s.passage.article_id) == s.content_hash
-                and (dates is None or not dates.bounded or dates.holds(self._dates.get(s.passage.article_id)))
+                and scope.holds(s.passage.article_id, self._dates.get(s.passage.article_id))
             ]
             for s in hits:
                 by_id.setdefault(s.passage.id, s)
@@ -178,13 +181,13 @@ class Retriever:
         candidates: int = 20,
         top_k: int | None = None,
         skip_repeats: bool = True,
-        dates: DateRange | None = None,
+        scope: Scope | None = None,
     ) -> Retrieval:
-        """Fused candidates reranked; ``skip_repeats`` lets the reranker score a repeated text once; ``dates``
-        limits them to articles published in that range."""
+        """Fused candidates reranked; ``skip_repeats`` lets the reranker score a repeated text once; ``scope``
+        limits them to its articles and publication dates."""
         started = time.perf_counter()
         language = self.language(query)
-        fused, timings = self.candidates(query, candidates, language, dates)
+        fused, timings = self.candidates(query, candidates, language, scope)
         timings["retrieve"] = time.perf_counter() - started
         started = time.perf_counter()
         reranked = self.rerank(query, fused, skip_repeats, language)

@@ -54,6 +54,20 @@ def test_ingest_then_ask_then_json(cli_env):
     assert "170 million" in payload["citations"][0]["quote"]
 
 
+def test_ask_article_limits_the_question_to_those_articles(cli_env):
+    run(["ingest"], cli_env)  # nothing to do after the test above; the index when run alone
+    soybean, gackle = "Who chairs the American Soybean Association?", "003_688cffc4895f96d0"
+    both = ["--article", "000_2586af1d1969f1c3", "--article", gackle]  # repeatable
+    kept = json.loads(run(["ask", "--json", *both, soybean], cli_env).stdout)
+    assert {c["article_id"] for c in kept["citations"]} == {gackle} and "Josh Gackle" in kept["text"]
+    left_out = run(["ask", "--article", "000_2586af1d1969f1c3", "--article", "004_5d28d1c07f10a7a1", soybean], cli_env)
+    assert "Josh Gackle" not in left_out.stdout and "The articles don't say." in left_out.stdout
+    assert "The answer was limited to the chosen articles: “China and the United States" in left_out.stdout
+    unknown = run(["ask", "--article", "003", soybean], cli_env, check=False)
+    assert unknown.returncode == 2 and "unknown article id '003'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
 def test_errors_are_messages_not_tracebacks(cli_env):
     empty = run(["ask", "  "], cli_env, check=False)
     assert empty.returncode == 2 and "empty" in empty.stderr and "Traceback" not in empty.stderr

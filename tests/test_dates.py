@@ -196,6 +196,21 @@ def test_the_apps_date_filter_and_api_change_which_articles_are_cited(fares):
     assert rows["fare_undated.txt"][:2] == ["Ferry timetable changes", ""]
 
 
+@pytest.mark.slow
+def test_dates_and_articles_limit_a_question_together(fares, embedder):
+    """Chroma's filter takes both at once (index/scope.py), and so does the engine: the 2025 article is not
+    chosen, the undated one is outside the dates."""
+    from index.scope import Scope
+    from qa.pipeline import Engine
+
+    store = PassageStore(fares, embedder.name, embedder.dim, create=False)
+    both = Scope(DateRange(since="2024-01-01"), frozenset({"fare_2024", "fare_undated"}))
+    hits = store.search(embedder.embed_query(QUESTION), 10, both)
+    assert hits and {(s.passage.article_id, s.date) for s in hits} == {("fare_2024", "2024-05-02")}
+    a = Engine(fares).answer(QUESTION, since="2024-01-01", articles=["fare_2024", "fare_undated"])
+    assert {c.article_id for c in a.citations} == {"fare_2024"}
+
+
 def test_prefer_recent_drops_older_near_best_passages_only():
     from index.types import Passage
     from qa.recency import asks_for_latest, prefer_recent

@@ -74,7 +74,7 @@ class FixedRetriever:
         self.passages = passages
         self.scorer = scorer
 
-    def retrieve(self, question: str, candidates: int, dates=None) -> Retrieval:  # no article here is dated
+    def retrieve(self, question: str, candidates: int, scope=None) -> Retrieval:  # no article here is dated
         return Retrieval(self.passages, {"retrieve": 0.0, "rerank": 0.0})
 
     def scorer_for(self, language: str):

@@ -49,7 +49,7 @@ class FixedRetriever:
         self.scorer = scorer
         self.refreshed = 0
 
-    def retrieve(self, query: str, candidates: int = 20, *, dates=None) -> Retrieval:
+    def retrieve(self, query: str, candidates: int = 20, *, scope=None) -> Retrieval:
         return Retrieval(self.passages, {"retrieve": 0.0, "rerank": 0.0})
 
     def scorer_for(self, language: str) -> OverlapScorer:

@@ -76,6 +76,16 @@ def test_ask_endpoint_takes_generator_and_top_k(client):
 
 
 @pytest.mark.slow
+def test_ask_endpoint_takes_articles_last(client):
+    soybean, gackle = "Who chairs the American Soybean Association?", "003_688cffc4895f96d0"
+    kept = client.predict(soybean, "[]", "", 0, "", "", f"{TIKTOK_ID},{gackle}", api_name="/ask")
+    assert [c["article_id"] for c in kept["citations"]] == [gackle]
+    left_out = client.predict(soybean, articles=TIKTOK_ID, api_name="/ask")
+    assert left_out["abstained"] and left_out["notice"].startswith("The answer was limited to the chosen article: ")
+    assert client.predict(TIKTOK, articles="", api_name="/ask")["citations"][0]["article_id"] == TIKTOK_ID  # all
+
+
+@pytest.mark.slow
 def test_only_ask_is_a_public_endpoint(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert list(api["named_endpoints"]) == ["/ask"]
@@ -95,6 +105,7 @@ def test_only_ask_is_a_public_endpoint(client):
         ((TIKTOK, '[{"role": "system", "content": "x"}]'), "history turn 1 has the role 'system'"),
         ((TIKTOK, '[{"role": "user", "content": "' + "x" * 3000 + '"}]'), "is 3,000 characters long"),
         ((TIKTOK, "[]", "gpt-9"), "unknown generator"),
+        ((TIKTOK, "[]", "", 0, "", "", "nope"), "unknown article id 'nope'"),
     ],
 )
 def test_ask_endpoint_errors_are_clear_messages(client, args, message):

@@ -223,6 +223,27 @@ def test_follow_up_shows_the_rewritten_question_and_feedback_is_saved(page, ui_s
     assert records[-1]["citations"] and records[-1]["citations"][0]["article_id"]
 
 
+def open_options(page) -> None:
+    page.get_by_role("tab", name="Chat").click()
+    if page.locator("#nq-options .label-wrap.open").count() == 0:  # folded (on a phone, by the page's script)
+        page.locator("#nq-options .label-wrap").click()
+    page.locator("#nq-article-filter").wait_for(state="visible")
+
+
+def filter_offers(page, text: str) -> bool:
+    """Whether the chat's article filter lists an article whose title or file holds ``text``."""
+    open_options(page)
+    box = page.locator("#nq-article-filter input")
+    box.click()
+    box.fill(text)
+    page.wait_for_timeout(300)
+    found = page.get_by_role("option", name=re.compile(re.escape(text), re.IGNORECASE)).count() > 0
+    box.fill("")
+    box.press("Escape")
+    page.locator("#nq-header").click()
+    return found
+
+
 def test_upload_ask_and_delete_an_article(page, ui_settings, tmp_path):
     corpus = Path(ui_settings.corpus_dir)
     before = sorted(p.name for p in corpus.iterdir())
@@ -248,6 +269,7 @@ def test_upload_ask_and_delete_an_article(page, ui_settings, tmp_path):
     assert "6 articles" in page.locator("#nq-status").inner_text()
     assert sorted(p.name for p in corpus.iterdir()) == sorted([*before, f"{ZORBLAT_ID}.txt"])
     shot(page, "06_corpus_uploaded")
+    assert filter_offers(page, "Zorblat harbour opens")  # the chat's article filter follows the corpus
 
     new_conversation(page)
     answer = ask(page, "When did the Zorblat harbour open?")
@@ -275,6 +297,7 @@ def test_upload_ask_and_delete_an_article(page, ui_settings, tmp_path):
     assert f"Deleted {ZORBLAT_ID}" in status.inner_text()
     assert sorted(p.name for p in corpus.iterdir()) == before
     shot(page, "08_corpus_deleted")
+    assert not filter_offers(page, "Zorblat harbour opens") and filter_offers(page, "trade talks in Madrid")
 
     gone = ask(page, "When did the Zorblat harbour open?")
     assert "The articles don't say" in gone.inner_text()
@@ -364,3 +387,29 @@ def test_the_date_filter_limits_the_articles_answers_come_from(page):
         page.locator("#nq-since textarea, #nq-since input").first.fill("")
     answered = ask(page, TIKTOK_QUESTION)
     assert "170 million" in answered.inner_text()
+
+
+def test_the_article_filter_limits_the_articles_answers_come_from(page):
+    """Only the TikTok article chosen: the soybean question, answered by another article, is refused and the
+    refusal says why; with the choice removed it is answered again."""
+    soybean = "Who chairs the American Soybean Association?"
+    new_conversation(page)
+    open_options(page)
+    box = page.locator("#nq-article-filter input")
+    box.click()
+    box.fill("Madrid")  # the TikTok article's title
+    page.get_by_role("option", name=re.compile(TIKTOK_ID)).wait_for(state="visible")
+    box.press("Enter")
+    box.press("Escape")
+    assert SEED_TITLES[TIKTOK_ID][:40] in page.locator("#nq-article-filter").inner_text()
+    try:
+        refused = ask(page, soybean)
+        assert "The articles don't say" in refused.inner_text() and "Josh Gackle" not in refused.inner_text()
+        assert "limited to the chosen article: “China and the United States" in refused.inner_text()
+        shot(page, "14_article_filter")
+    finally:
+        open_options(page)
+        page.locator("#nq-article-filter .token-remove").first.click()
+    page.wait_for_function("!document.querySelector('#nq-article-filter').innerText.includes('Madrid')")
+    answered = ask(page, soybean)
+    assert "Josh Gackle" in answered.inner_text()

@@ -92,8 +92,10 @@ class Answers:
                 self._engine = Engine(self.settings)
             return self._engine
 
-    def options(self, generator: str | None, top_k, since: str | None = None, until: str | None = None) -> dict:
-        from qa.question import QuestionError, date_range
+    def options(
+        self, generator: str | None, top_k, since: str | None = None, until: str | None = None, articles=None
+    ) -> dict:
+        from qa.question import QuestionError, article_ids, date_range
 
         options = {}
         try:
@@ -102,6 +104,10 @@ class Answers:
             raise gr.Error(f"Date filter: {exc}") from None
         if dates.bounded:
             options["since"], options["until"] = dates.since, dates.until
+        if not isinstance(articles, (str, list, tuple, type(None))):
+            raise gr.Error("articles must be article ids separated by commas")
+        if ids := article_ids(articles):  # the engine names an unknown one
+            options["articles"] = sorted(ids)
         if generator:
             if generator not in generator_choices(self.settings):
                 raise gr.Error(
@@ -124,11 +130,12 @@ class Answers:
         show_scores: bool,
         since: str = "",
         until: str = "",
+        articles: list[str] | None = None,
         request: gr.Request = None,
     ):
         """Stream one answer into the chat: (messages, turns, sources panel, question box, the question being
         answered: what Stop puts back in the box); ``since``/``until`` (YYYY-MM-DD or empty) limit it to articles
-        published in that range. Stop (``stopped``) marks this session; at its next step the answer ends with the
+        published in that range, ``articles`` (ids; empty: all) to those articles. Stop (``stopped``) marks this session; at its next step the answer ends with the
         chat as it was and the question back in the box, and closing the engine's stream stops its work. (gradio's
         own cancel closes a generator only after the step it is running, whose output could then bring the stopped
         answer back after the stopped chat.)"""
@@ -141,7 +148,7 @@ class Answers:
         pending = {"question": question, "text": ""}
         yield turn_messages(turns, pending), gr.skip(), gr.skip(), busy_box(), question
         try:
-            options = self.options(generator, top_k, since, until)
+            options = self.options(generator, top_k, since, until, articles)
             final: Answer | None = None
             stream = self.engine.stream(question, history_from_turns(turns), progress=True, **options)
             try:  # Stop closes this generator: closing the engine's stops its work (a model's generation too)
@@ -192,13 +199,15 @@ class Answers:
         top_k: int = 0,
         since: str = "",
         until: str = "",
+        articles: str = "",
     ) -> dict:
         """Answer a question from the articles. history_json: JSON list of earlier turns
         [{"role": "user"|"assistant", "content": "..."}]; generator: "" (default), extractive, local or
         openai; top_k: passages handed to the generator (0 = default); since, until: "" or YYYY-MM-DD, only
-        articles published in that range (both days included). Returns Answer.to_dict()."""
+        articles published in that range (both days included); articles: "" (all) or article ids separated by
+        commas, only those articles. Returns Answer.to_dict()."""
         history = parse_history(history_json)
-        options = self.options(generator, top_k, since, until)
+        options = self.options(generator, top_k, since, until, articles)
         try:
             return self.engine.answer(question, history, **options).to_dict()
         except Exception as exc:

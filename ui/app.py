@@ -84,7 +84,7 @@ class App:
         self.feedback = self.feedback_log.feedback
         self.corpus_view, self.upload = self.corpus_tab.corpus_view, self.corpus_tab.upload
         self.delete, self.rescan = self.corpus_tab.delete, self.corpus_tab.rescan
-        self.add_links = self.corpus_tab.add_links
+        self.add_links, self.article_filter = self.corpus_tab.add_links, self.corpus_tab.article_filter
 
 
 def build_app(settings: Settings, engine=None, embedder=None) -> gr.Blocks:

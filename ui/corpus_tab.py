@@ -58,10 +58,20 @@ class CorpusTab:
             log.warning("corpus list: %s", exc)
             return [], gr.update(choices=[], value=[]), f"No articles to show: {md(exc.public)}."
         table = [[r.title, r.date or "", r.byline, r.published, r.passages, r.indexed, r.file] for r in rows]
-        choices = [(f"{r.title[:70]} ({r.file})", r.article_id) for r in rows]
         passages = sum(r.passages for r in rows)
         status = f"**{len(rows)}** article{'s' if len(rows) != 1 else ''} · **{passages}** passages indexed"
-        return table, gr.update(choices=choices, value=[]), status
+        return table, gr.update(choices=_choices(rows), value=[]), status
+
+    def article_filter(self, chosen: list[str] | None):
+        """The chat's article filter after the corpus changed: every indexed article, by title (its id as the
+        value), keeping the chosen ones that are still indexed."""
+        try:
+            rows = corpus.list_articles(self.settings)
+        except StoreError as exc:
+            log.warning("article filter: %s", exc)
+            rows = []
+        ids = {r.article_id for r in rows}
+        return gr.update(choices=_choices(rows), value=[i for i in chosen or [] if i in ids])
 
     def _after_change(self, lines: list[str]):
         table, choices, status = self.corpus_view()
@@ -190,3 +200,8 @@ class CorpusTab:
         for waiting in outputs[:-1]:
             yield (*waiting, gr.skip())
         yield (*outputs[-1], "")
+
+
+def _choices(rows) -> list[tuple[str, str]]:
+    """A dropdown's choices for the indexed articles: (title and file, article id)."""
+    return [(f"{r.title[:70]} ({r.file})", r.article_id) for r in rows]

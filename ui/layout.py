@@ -28,6 +28,11 @@ EXAMPLES = [
 MAX_TOP_K = 12
 
 
+def _article_choice(label: str, elem_id: str) -> gr.Dropdown:
+    """A list to choose indexed articles from, by title (their ids as values); filled when the corpus is read."""
+    return gr.Dropdown(choices=[], value=[], multiselect=True, label=label, elem_id=elem_id)
+
+
 def build_blocks(app: App) -> gr.Blocks:
     """The whole page for ``app`` (its handlers and its Settings)."""
     settings = app.settings
@@ -128,6 +133,7 @@ def build_blocks(app: App) -> gr.Blocks:
                                        max_length=10, min_width=150)
                             for which in ("since", "until")
                         )  # fmt: skip
+                    article_filter = _article_choice("Only these articles (none chosen: all)", "nq-article-filter")
             with gr.Tab("Corpus", id="corpus"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
@@ -164,19 +170,13 @@ def build_blocks(app: App) -> gr.Blocks:
                             )
                             add_btn = gr.Button("Fetch and add", size="md", elem_id="nq-add", scale=1)
                         corpus_status = gr.Markdown("", elem_id="nq-corpus-status")
-                        to_delete = gr.Dropdown(
-                            choices=[],
-                            value=[],
-                            multiselect=True,
-                            label="Articles to delete",
-                            elem_id="nq-delete-select",
-                        )
+                        to_delete = _article_choice("Articles to delete", "nq-delete-select")
                         with gr.Row():
                             delete_btn = gr.Button("Delete selected", variant="stop", size="md", elem_id="nq-delete")
                             rescan_btn = gr.Button("Re-scan corpus folder", size="md", elem_id="nq-rescan")
                         confirmation = gr.Textbox(value="", visible=False)
 
-        ask_inputs = [question, turns, generator, top_k, show_scores, since, until]
+        ask_inputs = [question, turns, generator, top_k, show_scores, since, until, article_filter]
         ask_outputs = [chatbot, turns, sources, question, asked]
         private = {"api_visibility": "private"}
 
@@ -275,6 +275,8 @@ def build_blocks(app: App) -> gr.Blocks:
             show_progress="minimal",
         )
         demo.load(app.corpus_view, None, [articles, to_delete, header_status], api_visibility="private")
+        # The table changes when the corpus does (on load and after each change): the filter's choices follow.
+        articles.change(app.article_filter, article_filter, article_filter, api_visibility="private")
         demo.load(app.restore, [kept, show_scores], [*shown, past], **private).then(
             app.exports, [conversation_id, turns], [export_md, export_json], **private
         )
