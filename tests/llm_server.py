@@ -143,7 +143,8 @@ def served_fixture(handler: type[MisbehavingEndpoint]):
 
     @pytest.fixture(scope="module")
     def url() -> Iterator[str]:
-        with serve_handler(handler) as address:
+        # A subclass per server: its own ``release``, so one module's server shutting down frees none of another's.
+        with serve_handler(type(handler.__name__, (handler,), {})) as address:
             yield address
 
     return url

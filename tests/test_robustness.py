@@ -1,5 +1,7 @@
-"""Bad input, faults, hostile articles, failing hosted models and secrets, with real components: real files,
-a real embedded Chroma, the real models, real subprocesses and real (tiny, misbehaving) HTTP servers.
+"""Hostile articles, with real components: a defaced web page, planted markup and an injected instruction in a real
+embedded Chroma with the real models; a hosted model (a real, tiny HTTP server) that obeys the injection is held to
+the article. Failing hosted models and secrets: tests/test_hosted_faults.py; uploads and killed or unwritable
+ingestion: tests/test_robustness_faults.py.
 
 Already covered elsewhere and not repeated here: bad questions (tests/test_answer.py), non-UTF-8, binary and
 empty files (tests/test_ingest.py, tests/test_load_split.py), missing index and embedding-model mismatch
@@ -9,40 +11,25 @@ HTTP failures (tests/test_generators_llm.py).
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import random
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
-from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import SEED_CORPUS
-from llm_server import MisbehavingEndpoint, served_fixture
+from hosted_endpoint import KEY_ENV, HostedEndpoint, hosted_engine, hosted_settings
+from llm_server import served_fixture
 from robust_answers import answer_claims, uncited_sentences
-from robust_corpus import cli_env, consistency_problems, make_corpus, start_cli
 
 from index.ingest import ingest
 from index.load import MAX_FILE_BYTES, load_article
 from index.split import split_article
-from index.store import PassageStore, StoreError
-from qa.generators import GeneratorError
-from qa.generators.openai import OpenAIGenerator
-from qa.generators.registry import Generators
+from index.store import PassageStore
 from qa.pipeline import Engine
 from qa.refusal import ABSTAIN_TEXT
-from qa.settings import Settings, SettingsError
+from qa.settings import Settings
 from ui import corpus
-from ui.app import App, friendly_error
 from ui.article_view import article_view
 from ui.messages import answer_message, error_message, user_message
 from ui.sources_panel import sources_panel
@@ -50,7 +37,6 @@ from ui.sources_panel import sources_panel
 TIKTOK = "How many American users does TikTok have?"
 TIKTOK_ID = "000_2586af1d1969f1c3"
 SOY_ID = "003_688cffc4895f96d0"
-KEY_ENV = "NEWSDESK_ROBUST_OPENAI_KEY"  # never the real OPENAI_API_KEY
 
 HARBOUR_ID = "harbour_defaced"
 HARBOUR_HTML = """<!doctype html><html><head><title>Harbour site | News</title>
@@ -104,7 +90,6 @@ def hostile(tmp_path_factory, embedder):
 
 @pytest.fixture(scope="module")
 def hostile_engine(hostile, seed_components):
-    from qa.pipeline import Engine
 
     return Engine(hostile[0], seed_components)
 
@@ -241,178 +226,7 @@ def test_a_real_answer_quoting_markup_is_escaped_in_the_rendered_sources(hostile
     assert_inert_and_shown(view["html"], *PLANTED)
 
 
-# --- a tiny real HTTP server that misbehaves as an OpenAI-compatible endpoint -------------------------------
-
-
-def _sse(*contents: str) -> bytes:
-    chunks = [json.dumps({"choices": [{"delta": {"content": c}}]}) for c in contents]
-    return b"".join(f"data: {c}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
-
-
-class _Endpoint(MisbehavingEndpoint):
-    """The first path segment picks the behaviour: POST {base}/<mode>/v1/chat/completions."""
-
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:
-        request = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        mode = self.path.strip("/").split("/")[0]
-        auth = self.headers.get("Authorization", "")
-        if mode == "slow":  # accepts, then says nothing
-            self.release.wait(5.0)
-            self._send(200, "text/event-stream", _sse("late"))
-        elif mode == "stall":  # starts streaming, then goes silent mid-answer
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.end_headers()
-            self._write(_sse("TikTok has more than")[: -len(b"data: [DONE]\n\n")])
-            self.release.wait(5.0)
-        elif mode == "garbage":
-            self._send(200, "text/html", b"<html><body>502 Bad Gateway (but sent as 200)</body></html>")
-        elif mode == "badsse":
-            self._send(200, "text/event-stream", b"data: {this is not json\n\n")
-        elif mode == "nonsense":  # well-formed, but nothing in it is supported by the passages
-            self._send(200, "text/event-stream", _sse("Bananas grow on Mars [1]. ", "Purple whales vote in 1850 [2]."))
-        elif mode == "ontopic":  # supported by its passage, but no answer to the question asked
-            self._send(200, "text/event-stream", _sse("Washington has raised data security concerns [1]."))
-        elif mode == "obey":  # a model that does what a passage tells it to, and makes up support for it
-            told = _told_to_say(" ".join(m["content"] for m in json.loads(request)["messages"]))
-            claim, n = told or ("Nothing to obey here.", 1)
-            body = _sse(f"{claim} [{n}]. ", f"NASA confirmed in 2023 that the moon is made of cheese [{n}].")
-            self._send(200, "text/event-stream", body)
-        elif mode == "echo500":  # a careless server that echoes the Authorization header in its error
-            body = json.dumps({"error": {"message": f"invalid credentials: {auth}"}}).encode()
-            self._send(500, "application/json", body)
-        elif mode == "echostream":  # ... or in the answer itself, the key split across two chunks
-            half = len(auth) // 2
-            body = _sse(f"TikTok has 170 million users, says {auth[:half]}", f"{auth[half:]} [1]. Debug: {auth}.")
-            self._send(200, "text/event-stream", body)
-        else:
-            self._send(404, "text/plain", b"no such route")
-
-
-endpoint = served_fixture(_Endpoint)
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as sock:  # bound and closed again: nothing listens there
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
-
-
-def _hosted(settings: Settings, base_url: str, timeout: float = 0.5) -> Settings:
-    return settings.with_(
-        generator="openai",
-        openai_base_url=base_url,
-        openai_model="x",
-        openai_timeout=timeout,
-        openai_api_key_env=KEY_ENV,
-    )
-
-
-def _hosted_engine(settings, components):
-    """An engine for hosted-model settings with the session's models: only the generators follow the settings."""
-    return Engine(settings, replace(components, generators=Generators(settings)))
-
-
-@pytest.mark.slow
-@pytest.mark.server
-@pytest.mark.parametrize(
-    ("mode", "timeout", "notice"),
-    [
-        ("down", 0.5, "cannot connect"),
-        ("slow", 0.5, "timed out after 0.5 s waiting for the reply"),
-        ("stall", 0.5, "timed out after 0.5 s"),
-        # the bad replies come at once; a longer timeout keeps a busy machine from turning them into timeouts
-        ("garbage", 10.0, "malformed reply: expected an event stream or JSON, got text/html"),
-        ("badsse", 10.0, "malformed event stream"),
-        ("nonsense", 10.0, "No sentence of the openai generator's answer was supported"),
-    ],
-)
-def test_a_failing_hosted_model_falls_back_to_the_cited_extractive_answer(
-    seed_settings, endpoint, monkeypatch, mode, timeout, notice, seed_components
-):
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    base_url = _closed_port_url() if mode == "down" else f"{endpoint}/{mode}/v1"
-    settings = _hosted(seed_settings, base_url, timeout)
-    started = time.perf_counter()
-    a = _hosted_engine(settings, seed_components).answer(TIKTOK)
-    elapsed = time.perf_counter() - started
-    assert a.generator == "openai"
-    assert notice in a.notice
-    if mode != "nonsense":
-        assert "showing the extractive answer instead" in a.notice
-    assert "170 million" in a.text
-    assert_cites(a, settings)
-    assert a.citations[0].article_id == TIKTOK_ID
-    if timeout == 0.5:
-        assert a.timings["generate"] < 10 and elapsed < 60  # the timeout bounds the wait, nothing hangs
-
-
-@pytest.mark.parametrize("timeout", [float("nan"), -1.0, float("inf")])
-def test_an_unusable_timeout_is_refused_when_the_settings_are_built(seed_settings, timeout):
-    with pytest.raises(SettingsError, match="QA_OPENAI_TIMEOUT"):
-        _hosted(seed_settings, "http://127.0.0.1:9/v1", timeout)
-
-
-# --- secrets ------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-@pytest.mark.server
-def test_the_api_key_is_never_logged_shown_or_returned(
-    seed_settings, endpoint, monkeypatch, caplog, capfd, seed_components
-):
-    key = f"sk-newsdesk-{uuid.uuid4().hex}"
-    monkeypatch.setenv(KEY_ENV, key)
-    caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
-    seen: list[str] = []
-    for base_url in (_closed_port_url(), f"{endpoint}/echo500/v1", f"{endpoint}/echostream/v1"):
-        settings = _hosted(seed_settings, base_url, timeout=10.0)
-        assert settings.api_key() == key  # read from the variable named by openai_api_key_env
-        assert key not in repr(settings)
-
-        a = _hosted_engine(settings, seed_components).answer(TIKTOK)
-        assert a.notice and not a.abstained  # it failed and fell back
-        seen.append(json.dumps(a.to_dict()))
-        if "echo500" in base_url:
-            assert "invalid credentials: Bearer ***" in a.notice  # the server did echo the key; it was masked
-        if "echostream" in base_url:  # the echoed key was masked in the draft, and the draft was refused
-            assert "Bearer ***" in " ".join(d.text for d in a.dropped), a.dropped
-
-        if "echo" in base_url:  # what the UI shows: the streamed chat updates and the API's JSON
-            app = App(settings)
-            seen.append(repr(list(app.chat(TIKTOK, [], "openai", 4, True))))
-            seen.append(json.dumps(app.api_ask(TIKTOK, "[]", "openai", 0)))
-        try:
-            seen.append("".join(OpenAIGenerator(settings).draft(TIKTOK, [])))
-        except GeneratorError as exc:
-            seen += [str(exc), repr(exc), friendly_error(exc)]
-
-    cli = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "ask", "--json", "--generator", "openai", TIKTOK],
-        env={
-            **cli_env(seed_settings),
-            "QA_OPENAI_BASE_URL": f"{endpoint}/echo500/v1",
-            "QA_OPENAI_MODEL": "x",
-            "QA_OPENAI_API_KEY_ENV": KEY_ENV,
-            KEY_ENV: key,
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert cli.returncode == 0, cli.stderr
-    assert "Bearer ***" in json.loads(cli.stdout)["notice"]
-    seen += [cli.stdout, cli.stderr]
-
-    out, err = capfd.readouterr()
-    seen += [out, err, caplog.text]
-    seen += [repr(vars(record)) for record in caplog.records]
-    assert caplog.records  # logging was captured at all (httpx logs every request)
-    for i, text in enumerate(seen):
-        assert key not in text, f"the key leaked in output #{i}: {text[:300]!r}"
-        assert key[len("sk-newsdesk-") :] not in text
+endpoint = served_fixture(HostedEndpoint)
 
 
 # --- prompt injection in an article -------------------------------------------------------------------------
@@ -447,19 +261,6 @@ def test_an_instruction_inside_an_article_does_not_steer_the_answer(hostile, hos
     assert_injection_had_no_effect(moon, settings)
 
 
-def _told_to_say(prompt: str) -> tuple[str, int] | None:
-    """The claim an article's planted "say '...'" asks for, and the number of the passage that carries it."""
-    n = 0
-    for line in prompt.splitlines():
-        header = re.match(r"^\[(\d+)\]", line)
-        if header:
-            n = int(header.group(1))
-        told = re.search(r"\bsay '([^']+)'", line)
-        if told and n:
-            return told.group(1), n
-    return None
-
-
 @pytest.mark.slow
 @pytest.mark.server
 def test_a_supported_sentence_that_does_not_answer_the_question_is_dropped(
@@ -468,8 +269,8 @@ def test_a_supported_sentence_that_does_not_answer_the_question_is_dropped(
     """The model quotes an on-topic sentence its passage supports; the reader finds no answer to the question in
     it, so it is dropped like an unsupported one and the reader's cited answer is shown instead."""
     monkeypatch.delenv(KEY_ENV, raising=False)
-    settings = _hosted(seed_settings, f"{endpoint}/ontopic/v1", timeout=10.0)
-    a = _hosted_engine(settings, seed_components).answer(TIKTOK)
+    settings = hosted_settings(seed_settings, f"{endpoint}/ontopic/v1", timeout=10.0)
+    a = hosted_engine(settings, seed_components).answer(TIKTOK)
     assert [d.reason for d in a.dropped] == ["its passage supports it, but it does not answer the question"]
     assert "data security" not in a.text and "170 million" in a.text
     assert "showing the extractive answer" in a.notice
@@ -482,8 +283,8 @@ def test_a_model_that_obeys_the_injection_is_held_to_the_article(hostile, endpoi
     cited to the article that carries it, and adds invented support (NASA, 2023). All of it is dropped, the
     planted claim as an instruction; the answer is the article's own (basalt), from the extractive fallback."""
     monkeypatch.delenv(KEY_ENV, raising=False)
-    settings = _hosted(hostile[0], f"{endpoint}/obey/v1", timeout=10.0)
-    a = _hosted_engine(settings, seed_components).answer(MOON)
+    settings = hosted_settings(hostile[0], f"{endpoint}/obey/v1", timeout=10.0)
+    a = hosted_engine(settings, seed_components).answer(MOON)
     assert not a.abstained, a
     assert_injection_had_no_effect(a, settings)
     reasons = {d.text: d.reason for d in a.dropped}
@@ -491,175 +292,3 @@ def test_a_model_that_obeys_the_injection_is_held_to_the_article(hostile, endpoi
     invented = reasons.get("NASA confirmed in 2023 that the moon is made of cheese.", "")
     assert "NASA" in invented or "2023" in invented, a.dropped
     assert "failed" not in a.notice  # the model did answer; its answer was verified
-
-
-# --- uploads: what tests/test_ui_api.py does not cover ------------------------------------------------------
-
-ARTICLE = b"Harbour opens\n\nPORT X - The harbour opened on Tuesday after nine years of work, officials said.\n"
-
-
-def _tree(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
-
-
-def test_upload_through_a_symlink_in_the_corpus_folder_is_refused(fresh_settings, tmp_path):
-    root = Path(fresh_settings.corpus_dir)
-    outside = tmp_path / "outside.txt"
-    outside.write_bytes(b"precious")
-    (root / "linked.txt").symlink_to(outside)
-    with pytest.raises(corpus.UploadError):
-        corpus.store_upload(fresh_settings, "linked.txt", ARTICLE)
-    assert outside.read_bytes() == b"precious"
-    assert _tree(root) == ["linked.txt"] and (root / "linked.txt").is_symlink()
-
-
-def test_an_upload_that_is_not_usable_as_an_article_leaves_nothing_behind(fresh_settings):
-    root = Path(fresh_settings.corpus_dir)
-    page = b"<html><body><nav>Menu</nav><script>steal()</script></body></html>"  # looks like HTML, has no text
-    with pytest.raises(corpus.UploadError, match="not usable as an article"):
-        corpus.store_upload(fresh_settings, "empty_page.html", page)
-    assert _tree(root) == []  # the hidden staging file is gone too
-
-
-def test_the_upload_handler_refuses_oversized_and_disguised_files(fresh_settings, tmp_path):
-    root = Path(fresh_settings.corpus_dir)
-    uploads = tmp_path / "gradio-tmp"
-    uploads.mkdir()
-    files = {
-        "big.txt": b"Big story.\n" * (corpus.MAX_UPLOAD_BYTES // 11 + 1),
-        "photo.html": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64),
-        "archive.md": b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(64),
-        "latin1.txt": "Caf\u00e9 r\u00e9opens\n\nThe caf\u00e9 reopened.".encode("latin-1"),
-        "report.pdf": b"%PDF-1.7\nThe harbour opened on Tuesday.\n",
-        "..%2F..%2Fescape.exe": ARTICLE,
-    }
-    paths = []
-    for name, data in files.items():
-        (uploads / name).write_bytes(data)
-        paths.append(str(uploads / name))
-    before = _tree(tmp_path)
-    status, *_ = list(App(fresh_settings).upload(paths))[-1]
-    for name, reason in [
-        ("big.txt", "2 MB limit"),
-        ("photo.html", "NUL"),
-        ("archive.md", "NUL"),
-        ("latin1.txt", "not UTF-8"),
-        ("report.pdf", "not a readable PDF"),  # a PDF's signature, then text a PDF reader cannot parse
-        ("escape.exe", "not accepted"),
-    ]:
-        line = next((line for line in status.splitlines() if name in line), "")
-        assert "✗" in line and reason in line, (name, status)
-    assert _tree(root) == []
-    assert _tree(uploads) == []  # gradio's temporary copies are removed
-    assert set(_tree(tmp_path)) == set(before) - {f"gradio-tmp/{n}" for n in files}
-
-
-# --- faults: a killed ingestion, a read-only index folder ---------------------------------------------------
-
-
-def _wait_for(path: Path, pattern: str, proc: subprocess.Popen, timeout: float) -> re.Match:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        match = re.search(pattern, path.read_text(errors="replace"))
-        if match:
-            return match
-        if proc.poll() is not None:
-            raise AssertionError(f"ingestion ended early ({proc.returncode}): {path.read_text()[-2000:]}")
-        time.sleep(0.05)
-    raise AssertionError(f"no {pattern!r} within {timeout:.0f} s: {path.read_text()[-2000:]}")
-
-
-@pytest.mark.slow
-def test_an_ingestion_killed_at_a_random_point_leaves_a_queryable_index_and_is_repaired(
-    seed_settings, embedder, tmp_path
-):
-    # An index of the seed corpus as it was; then 40 new articles and a changed one to ingest.
-    make_corpus(tmp_path / "corpus", extra=40, paragraphs=16)
-    soy = tmp_path / "corpus" / f"{SOY_ID}.txt"
-    soy.write_text(soy.read_text() + "\nThe association will meet again in October, Gackle said.\n")
-    shutil.copytree(seed_settings.index_dir, tmp_path / "index")
-    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", data_dir=tmp_path / "data")
-
-    seed = random.randrange(10**6)
-    delay = random.Random(seed).uniform(1.0, 4.0)
-    err = tmp_path / "ingest.err"
-    with open(err, "wb") as stderr:
-        proc = start_cli(settings, "ingest", stdout=subprocess.DEVNULL, stderr=stderr)
-        try:
-            # Once the first batch of passages is in the store, wait a random 1-4 s more and kill it.
-            _wait_for(err, r"\|\s*[1-9]\d*/\d+", proc, timeout=240)
-            time.sleep(delay)
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    print(f"killed {delay:.2f} s after the first stored batch (random seed {seed})")
-    assert proc.returncode == -signal.SIGKILL, "the ingestion finished before it could be killed: make it longer"
-
-    # Queryable: a new engine answers, and only from complete articles at their stored version.
-    store = PassageStore(settings, embedder.name, embedder.dim, create=False)
-    records = store.articles()
-    assert records[TIKTOK_ID].complete
-    engine = Engine(settings)
-    a = engine.answer(TIKTOK)
-    assert "170 million" in a.text and a.citations[0].article_id == TIKTOK_ID
-    for question in ("What are farmers watching closely?", "Item 3 of digest 7"):
-        answer = engine.answer(question)
-        for c in answer.citations + answer.closest:
-            assert records[c.article_id].complete, c.article_id
-    problems, _ = consistency_problems(settings, embedder.name, embedder.dim)
-    assert problems, "the kill left nothing to repair: the test did not interrupt anything"
-
-    # The next ingestion makes the store match the corpus exactly.
-    report = ingest(settings, embedder)
-    assert report.changed and not report.skipped
-    problems, count = consistency_problems(settings, embedder.name, embedder.dim)
-    assert problems == []
-    engine.refresh()
-    assert "October" in " ".join(
-        c.quote for c in engine.answer("When will the soybean association meet again?").citations
-    )
-    again = ingest(settings, embedder)
-    assert not again.changed and again.passages_embedded == 0 and again.unchanged == 45
-    assert PassageStore(settings, embedder.name, embedder.dim, create=False).count() == count
-
-
-def _unwritable_index_dir(tmp_path: Path) -> tuple[Path, Path | None]:
-    """An index folder that cannot be created or written: read-only when that works (not as root, who
-    writes anyway), else one whose parent is a regular file. Returns (index dir, folder to chmod back)."""
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    if os.geteuid() != 0 and not os.access(locked, os.W_OK):
-        return locked / "index", locked
-    locked.chmod(0o700)
-    blocker = tmp_path / "file.txt"
-    blocker.write_text("a regular file, not a folder")
-    return blocker / "index", None
-
-
-@pytest.mark.slow
-def test_an_unwritable_index_folder_is_a_clear_store_error_from_ingest_and_the_cli(fresh_settings, embedder, tmp_path):
-    shutil.copy(SEED_CORPUS / f"{TIKTOK_ID}.txt", fresh_settings.corpus_dir)
-    index_dir, restore = _unwritable_index_dir(tmp_path)
-    settings = fresh_settings.with_(index_dir=index_dir)
-    try:
-        with pytest.raises(StoreError, match="cannot write to the index folder|is read-only") as info:
-            ingest(settings, embedder)
-        assert str(index_dir) in str(info.value)
-        cli = subprocess.run(
-            [sys.executable, "-m", "qa.cli", "ingest"],
-            env=cli_env(settings),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert cli.returncode == 2, cli.stderr
-        assert re.search("qa ingest: (cannot write to the index folder|the index folder .* is read-only)", cli.stderr)
-        assert str(index_dir) in cli.stderr
-        assert "Traceback" not in cli.stderr and cli.stdout == ""
-    finally:
-        if restore is not None:
-            restore.chmod(0o700)
