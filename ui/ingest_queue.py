@@ -64,7 +64,6 @@ class IngestQueue:
         self._count = 0
         self._pending: list[Job] = []  # submitted and not finished, the running one first
         self._running: Job | None = None
-        self._progress = ""
         self._counts: tuple[int, int, str] | None = None  # the running job's (done, total, what)
 
     def _start(self) -> None:
@@ -80,13 +79,13 @@ class IngestQueue:
 
         def run() -> T:
             with self._lock:
-                self._running, self._progress, self._counts = job, "", None
+                self._running, self._counts = job, None
             try:
                 return work(self._reporter(job))
             finally:
                 with self._lock:
                     self._pending.remove(job)
-                    self._running, self._progress, self._counts = None, "", None
+                    self._running, self._counts = None, None
 
         return job, self._executor.submit(run)
 
@@ -94,7 +93,6 @@ class IngestQueue:
         def report(done: int, total: int, what: str) -> None:
             with self._lock:
                 if self._running == job:
-                    self._progress = f"{done:,} of {total:,} {what} embedded"
                     self._counts = (done, total, what)
 
         return report
@@ -119,13 +117,17 @@ class IngestQueue:
     def status(self, job: Job | None = None) -> str:
         """One line: what the worker does now and how many changes wait (for ``job``: where it stands)."""
         with self._lock:
-            running, progress, waiting = self._running, self._progress, len(self._pending)
+            running, counts, waiting = self._running, self._counts, len(self._pending)
             ahead = self._pending.index(job) if job in self._pending else None
         if job is not None and ahead:
             return f"Waiting: {ahead} change{'s' if ahead != 1 else ''} to the corpus before this {job.label}."
         if running is None:
             return "The index is up to date; no change is waiting."
-        line = f"Indexing the {running.label}" + (f": {progress}" if progress else "") + "."
+        line = f"Indexing the {running.label}"
+        if counts is not None:
+            done, total, what = counts
+            line += f": {done:,} of {total:,} {what} embedded"
+        line += "."
         if waiting > 1:
             line += f" {waiting - 1} more waiting."
         return line
