@@ -19,7 +19,6 @@ from functools import cached_property
 from pathlib import Path
 
 from index.chroma import EmbeddingModelMismatch, StoreError, chroma_client
-from index.dates import DateRange
 from index.scope import Scope
 from index.settings import IndexSettings
 from index.types import Passage
@@ -260,7 +259,7 @@ class PassageStore:
             with contextlib.suppress(OSError):
                 tmp.unlink()
 
-    def search(self, vector: list[float], k: int, scope: Scope | DateRange | None = None) -> list[StoredPassage]:
+    def search(self, vector: list[float], k: int, scope: Scope | None = None) -> list[StoredPassage]:
         """The ``k`` nearest passages (of the articles in ``scope``: its ids, published within its dates). Reads Chroma directly, with the
         fields and the similarity (exp(-distance)) of llama-index's ``ChromaVectorStore.query``, without
         rebuilding each hit's node."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from index.dates import parse_bound
+from index.dates import DateRange, parse_bound
 from index.errors import UserError
-from index.store import DateRange
 
 MAX_QUESTION_CHARS = 2000
 

@@ -56,6 +56,7 @@ class Retriever:
         self._keyword: KeywordIndex | None = None
         self._current: dict[str, str] = {}
         self._dates: dict[str, str | None] = {}
+        self._titles: dict[str, str] = {}
 
     def refresh(self) -> None:
         """Rebuild the keyword index from the store (after an ingestion)."""
@@ -65,6 +66,7 @@ class Retriever:
             self._keyword = keyword
             self._current = {p.passage.article_id: p.content_hash for p in passages}
             self._dates = {p.passage.article_id: p.date for p in passages}
+            self._titles = {p.passage.article_id: p.title for p in passages}
 
     @property
     def keyword(self) -> KeywordIndex:
@@ -73,7 +75,9 @@ class Retriever:
         return self._keyword
 
     def titles(self) -> dict[str, str]:
-        return {p.passage.article_id: p.title for p in self.keyword.passages}
+        """Article id -> title of every indexed article (built with the keyword index, not per question)."""
+        self.keyword  # noqa: B018 -- built on first use, with the titles
+        return self._titles
 
     def article_passages(self, article_id: str) -> list[StoredPassage]:
         """One article's stored passages (its byline is in the first)."""

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from index.dates import find_date, parse_bound, parse_date
+from index.dates import DateRange, find_date, parse_bound, parse_date
 from index.ingest import ingest
 from index.load import load_article
-from index.store import DateRange, PassageStore
+from index.store import PassageStore
 from qa.question import QuestionError, date_range
 
 # Two reports of the same fare, a year apart, and one with no date at all.
