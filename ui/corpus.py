@@ -57,6 +57,11 @@ class ChangeReport:
     ingest_summary: str = ""
 
 
+def base_name(name: str) -> str:
+    """What a browser sent as a file's name without its folders (either kind of slash)."""
+    return re.split(r"[/\\]", str(name))[-1]
+
+
 def safe_filename(name: str) -> str:
     """A file name of letters and digits (of any script, NFC), ``.``, ``_`` and ``-`` only: directories
     stripped, no leading dot, an allowed suffix.
@@ -65,7 +70,7 @@ def safe_filename(name: str) -> str:
     ``新闻.txt`` stays ``新闻.txt``.
     Raises UploadError when the suffix is not one we ingest.
     """
-    base = unicodedata.normalize("NFC", re.split(r"[/\\]", str(name))[-1].strip())
+    base = unicodedata.normalize("NFC", base_name(name).strip())
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""

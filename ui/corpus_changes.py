@@ -7,14 +7,13 @@ processes). What a file must be to be stored, and how it is named, is ``ui/corpu
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from index.chroma import check_writable
 from qa.settings import Settings
-from ui.corpus import ChangeReport, UploadError, batch_error, delete_files, indexed_hashes, store_upload
+from ui.corpus import ChangeReport, UploadError, base_name, batch_error, delete_files, indexed_hashes, store_upload
 
 ProgressFn = Callable[[int, int, str], None]
 MAX_LINKS = 10  # feeds or links per request from the app
@@ -55,7 +54,7 @@ class CorpusChanges:
         report = ChangeReport()
         refusal = batch_error(len(files), sum(len(data) for _, data in files))
         if refusal:
-            report.refused.extend((Path(re.split(r"[/\\]", name)[-1]).name, refusal) for name, _ in files)
+            report.refused.extend((Path(base_name(name)).name, refusal) for name, _ in files)
             return report
         with self._lock:
             check_writable(settings)  # a read-only index: refused before any file is written
@@ -65,7 +64,7 @@ class CorpusChanges:
                 try:
                     report.stored.append(store_upload(settings, original, data, replace, taken, known))
                 except UploadError as exc:
-                    report.refused.append((Path(re.split(r"[/\\]", original)[-1]).name, str(exc)))
+                    report.refused.append((Path(base_name(original)).name, str(exc)))
             if report.stored:
                 try:
                     report.ingest_summary = self.reindex(progress)
