@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup serve test lint ingest eval bench browser-deps trace-deps axe-deps screenshots train mutants
+.PHONY: setup serve test lint ingest eval bench browser-deps trace-deps axe-deps translation-deps screenshots train mutants
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -21,9 +21,16 @@ setup: $(STAMP)
 ingest: setup
 	$(BIN)/qa ingest
 
-serve: setup
+serve: setup translation-deps
 	$(BIN)/qa ingest
 	$(BIN)/qa serve
+
+# Apertium (Debian's apertium and apertium-eng-spa) puts Spanish questions and passages in English for our English
+# models; without it they keep the e5 path (index/translation.py). Installed where apt-get can, else a note.
+translation-deps:
+	@apertium -l 2>/dev/null | grep -qx spa-eng || { command -v apt-get >/dev/null && apt-get update -qq && \
+		apt-get install -y -qq apertium apertium-eng-spa >/dev/null; } || \
+		echo "Apertium is not installed: Spanish questions and passages are scored by e5 only (README, Languages)"
 
 browser-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
@@ -48,7 +55,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup browser-deps trace-deps axe-deps
+test: setup browser-deps trace-deps axe-deps translation-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

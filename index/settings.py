@@ -66,6 +66,9 @@ class IndexSettings(EnvSettings):
     fetch_max_bytes: int = 5_000_000
     fetch_delay: float = 1.0  # seconds between two requests
     multilingual: int = 1  # 1: detect languages, embed non-English passages with multilingual e5 too; 0: off
+    translate: int = (
+        1  # 1: with multilingual, read questions and passages Apertium can translate in English; 0: e5 only
+    )
 
     def validate(self) -> None:
         self.validate_index()
@@ -77,6 +80,8 @@ class IndexSettings(EnvSettings):
             raise SettingsError(f"QA_THREADS must be between 1 and 256, not {self.threads}")
         if self.multilingual not in (0, 1):
             raise SettingsError(f"QA_MULTILINGUAL must be 0 or 1, not {self.multilingual}")
+        if self.translate not in (0, 1):
+            raise SettingsError(f"QA_TRANSLATE must be 0 or 1, not {self.translate}")
         if not 0 < self.fetch_timeout <= 3600:
             raise SettingsError(f"QA_FETCH_TIMEOUT must be between 0 and 3600 seconds, not {self.fetch_timeout}")
         if not 0 <= self.fetch_delay <= 600:

@@ -44,6 +44,10 @@ class Retrieving(Protocol):
 
     def titles(self) -> dict[str, str]: ...  # article id -> title; asked only when a question names articles
 
+    def language(self, query: str) -> str: ...  # ISO 639-1, or "" when languages are not detected
+
+    def to_english(self, text: str, language: str) -> str | None: ...  # None: English, or no translation
+
     def refresh(self) -> None: ...
 
 
@@ -67,14 +71,14 @@ class Components:
 class IndexOpener:
     """Opens the index of a settings object with models built once: the query encoder (the ONNX export that ``qa
     ingest`` writes in the data folder, else the sentence-transformers ``embedder``: the same vectors), the
-    cross-encoder, and with QA_MULTILINGUAL=1 language detection and e5."""
+    cross-encoder, and with QA_MULTILINGUAL=1 language detection, e5 and (QA_TRANSLATE=1) Apertium."""
 
     def __init__(self, embedder: Embedder, cross_encoder: CrossEncoder, threads: int = 2):
         self.embedder = embedder
         self.cross_encoder = cross_encoder
         self.threads = threads
         self._query_encoders: dict[Path, QueryEncoder] = {}
-        self._language_models = None  # (LanguageDetector, E5Encoder), built on first multilingual use
+        self._language_models = None  # (LanguageDetector, E5Encoder, Translator), built on first multilingual use
         self._lock = threading.Lock()
 
     def query_encoder(self, data_dir: Path) -> Embedder | QueryEncoder:
@@ -104,17 +108,20 @@ class IndexOpener:
             return None
         from index.language import LanguageDetector
         from index.multilingual import E5Encoder, multilingual_store
+        from index.translation import Translator
         from qa.crosslingual import Calibration, CrossLingualScorer, Multilingual
 
         with self._lock:
             if self._language_models is None:
-                self._language_models = (LanguageDetector(), E5Encoder())
-            detector, e5 = self._language_models
+                self._language_models = (LanguageDetector(), E5Encoder(), Translator())
+            detector, e5, translator = self._language_models
+        translator = translator if settings.translate else None
         store = multilingual_store(settings, create=False, fresh=fresh)
         if store is not None and store.count() == 0:
             store = None
         calibration = Calibration(abstain_threshold=settings.abstain_threshold)
-        return Multilingual(detector, e5, CrossLingualScorer(self.cross_encoder, e5, detector, calibration), store)
+        scorer = CrossLingualScorer(self.cross_encoder, e5, detector, calibration, translator)
+        return Multilingual(detector, e5, scorer, store, translator)
 
 
 def build_components(

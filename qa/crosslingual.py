@@ -1,4 +1,9 @@
-"""Scoring a question against text in another language, where the English-only cross-encoder cannot.
+"""Scoring a question against text in another language, where the English-only cross-encoder cannot as it is.
+
+An English question against a text in a language Apertium translates (index/translation.py) is scored by the
+cross-encoder against the text's English translation: the English models then read it, and the quote stays the
+original. (A question in such a language is translated before retrieval: ``Engine.stream``.) The rest of this
+module is for the languages and pairs no translation reaches:
 
 ms-marco-MiniLM scores a Spanish question against its English answer sentence about -10, the same as
 unrelated text (eval/crosslingual_calibration.jsonl). For any pair that is not English-English this scorer uses
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from index.language import ENGLISH, LanguageDetector
 from index.multilingual import E5Encoder
 from index.sentences import sentence_spans
+from index.translation import Translator
 
 THRESHOLD = (
     0.845  # e5 similarity at which a cross-lingual sentence counts as answering: 13/18 right on the calibration set
@@ -42,18 +48,29 @@ class Calibration:
 
 
 class CrossLingualScorer:
-    """The cross-encoder's interface (``score(query, texts)``): English-English pairs go to the cross-encoder,
-    every other pair to calibrated e5 similarity."""
+    """The cross-encoder's interface (``score(query, texts)``): English-English pairs go to the cross-encoder (an
+    English question and a text ``translator`` puts in English too), every other pair to calibrated e5
+    similarity."""
 
-    def __init__(self, cross_encoder, e5: E5Encoder, detector: LanguageDetector, calibration: Calibration):
+    def __init__(
+        self,
+        cross_encoder,
+        e5: E5Encoder,
+        detector: LanguageDetector,
+        calibration: Calibration,
+        translator: Translator | None = None,
+    ):
         self.cross_encoder = cross_encoder
         self.e5 = e5
         self.detector = detector
         self.calibration = calibration
+        self.translator = translator
 
     def score(self, query: str, texts: list[str], skip_repeats: bool = True) -> list[float]:
         query_language = self.detector.detect(query)
         languages = [self.detector.detect(t) for t in texts]
+        if query_language == ENGLISH:
+            texts, languages = self.in_english(texts, languages)
         english = [i for i, lang in enumerate(languages) if lang == ENGLISH and query_language == ENGLISH]
         kept = set(english)
         other = [i for i in range(len(texts)) if i not in kept]
@@ -83,6 +100,19 @@ class CrossLingualScorer:
                     scores[i] = max(scores[i], best + self.calibration.slope * (s - reference))
         return scores
 
+    def in_english(self, texts: list[str], languages: list[str]) -> tuple[list[str], list[str]]:
+        """``texts`` with those the translator can put in English replaced by their translation (for scoring
+        only), and their languages to match."""
+        if self.translator is None:
+            return texts, languages
+        texts, languages = list(texts), list(languages)
+        for language in sorted({lang for lang in languages if self.translator.can_translate(lang)}):
+            which = [i for i, lang in enumerate(languages) if lang == language]
+            translated = self.translator.to_english(language, [texts[i] for i in which])
+            for i, english in zip(which, translated or [], strict=False):
+                texts[i], languages[i] = english, ENGLISH
+        return texts, languages
+
     def similarities(self, query: str, texts: list[str]) -> list[float]:
         """Each text's best sentence's e5 similarity to ``query``."""
         pieces = [[t[s:e] for s, e in sentence_spans(t)] or [t] for t in texts]
@@ -106,6 +136,14 @@ class Multilingual:
     e5: E5Encoder
     scorer: CrossLingualScorer
     store: object | None = None  # index.store.PassageStore of the e5 collection
+    translator: Translator | None = None  # None: QA_TRANSLATE=0
+
+    def to_english(self, text: str, language: str) -> str | None:
+        """``text`` (in ``language``) in English, or None when it is English or cannot be translated."""
+        if self.translator is None or not self.translator.can_translate(language):
+            return None
+        translated = self.translator.to_english(language, [text])
+        return translated[0] if translated and translated[0] else None
 
     @property
     def has_passages(self) -> bool:

@@ -33,6 +33,7 @@ class Draft:
     citations: list[Citation] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
     dropped: list[DroppedSentence] = field(default_factory=list)
+    framed: str = ""  # the language the last sentence's quote was framed as being in ("": none)
 
     def accept(self, verified: VerifiedSentence) -> str:
         numbers = []
@@ -70,8 +71,10 @@ class Draft:
         else:  # a headline or fragment: end it, or it would run into the next sentence when read back
             sentence = f"{claim} {markers}."
         quoted_in = {self.passages[source].passage.language for source in verified.sources} - {"", self.language}
-        if self.language and quoted_in:  # the quote stays verbatim; the frame says which language it is in
-            sentence = f"{quote_frame(sorted(quoted_in)[0], self.language)} {sentence}"
+        quoted = sorted(quoted_in)[0] if self.language and quoted_in else ""
+        if quoted and quoted != self.framed:  # the quote stays verbatim; the frame says which language it is in
+            sentence = f"{quote_frame(quoted, self.language)} {sentence}"  # once for a run of quotes in it
+        self.framed = quoted
         self.sentences.append(sentence)
         return sentence
 

@@ -154,6 +154,12 @@ class Engine:
         limited = check_articles(scope.articles, self.retriever.titles()) if scope.articles else ""
         text = clean_question(question)
         condensed = condense(text, check_history(history))  # qa/limits.py: bounded turns and characters
+        # A question Apertium can translate is searched, scored and read in English (the English models are the
+        # strong ones); the answer still frames its quotes for the language it was asked in.
+        language = self.retriever.language(condensed.question)
+        english = self.retriever.to_english(condensed.question, language)
+        if english:
+            condensed = Condensed(english, condensed.context)
         top_k = top_k or self.settings.top_k
         if progress:
             yield Progress("Searching the articles")
@@ -180,7 +186,8 @@ class Engine:
             yield ABSTAIN_TEXT
             yield asked.refusal(READER_REFUSAL)
             return
-        yield from self._write(asked, Draft(evidence.passages, retrieval.language), reading, scorer, read_as, progress)
+        draft = Draft(evidence.passages, language if english else retrieval.language)
+        yield from self._write(asked, draft, reading, scorer, read_as, progress)
 
     def _retrieve(self, condensed: Condensed, scope: Scope) -> Retrieval:
         """The reranked candidates; for "latest", "most recent", newer articles first (qa/recency.py)."""

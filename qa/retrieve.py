@@ -91,6 +91,11 @@ class Retriever:
         """The question's language, or "" when multilingual retrieval is off."""
         return self.multilingual.detector.detect(query) if self.multilingual else ""
 
+    def to_english(self, text: str, language: str) -> str | None:
+        """``text`` translated into English (index/translation.py), or None: English, multilingual retrieval off,
+        or no translation for ``language``."""
+        return self.multilingual.to_english(text, language) if self.multilingual else None
+
     def scorer_for(self, language: str):
         """The cross-encoder, or for a question that involves another language the cross-lingual scorer
         (English-English pairs still go to the cross-encoder)."""

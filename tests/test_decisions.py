@@ -80,6 +80,12 @@ class FixedRetriever:
     def scorer_for(self, language: str):
         return self.scorer
 
+    def language(self, query: str) -> str:  # languages are not detected here
+        return ""
+
+    def to_english(self, text: str, language: str) -> None:
+        return None
+
     def article_passages(self, article_id: str) -> list[ScoredPassage]:  # where the engine finds a byline
         return [p for p in self.passages if p.passage.article_id == article_id]
 

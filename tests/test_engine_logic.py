@@ -55,6 +55,12 @@ class FixedRetriever:
     def scorer_for(self, language: str) -> OverlapScorer:
         return self.scorer
 
+    def language(self, query: str) -> str:  # languages are not detected here
+        return ""
+
+    def to_english(self, text: str, language: str) -> None:
+        return None
+
     def article_passages(self, article_id: str):
         return [p for p in self.passages if p.passage.article_id == article_id]
 
@@ -216,3 +222,40 @@ def test_a_question_that_cannot_be_asked_is_refused_before_retrieval(tmp_path, q
     with pytest.raises(QuestionError):
         engine.answer(question)
     assert opener.opened == []
+
+
+class TranslatingRetriever(FixedRetriever):
+    """Detects "¿...?" as Spanish and translates the questions it knows; records what it was asked to retrieve."""
+
+    def __init__(self, passages, scorer, translations: dict[str, str]):
+        super().__init__(passages, scorer)
+        self.translations = translations
+        self.queries: list[str] = []
+
+    def retrieve(self, query: str, candidates: int = 20, *, scope=None) -> Retrieval:
+        self.queries.append(query)
+        return super().retrieve(query, candidates, scope=scope)
+
+    def language(self, query: str) -> str:
+        return "es" if query.startswith("¿") else "en"
+
+    def to_english(self, text: str, language: str) -> str | None:
+        return self.translations.get(text) if language != "en" else None
+
+
+def test_a_question_in_a_language_we_translate_is_searched_scored_and_read_in_english(tmp_path):
+    spanish = "¿Qué dinero hará falta para el muelle nuevo?"  # no word the scorer shares with the passage
+    passages = [_passage(PIER, "harbour"), _passage(BYLINE, "council", 1.0)]
+
+    def engine_with(translations: dict[str, str]) -> tuple[Engine, TranslatingRetriever]:
+        engine, opener = _engine(tmp_path, passages=passages)
+        opener.retriever = TranslatingRetriever(passages, OverlapScorer(), translations)
+        return engine, opener.retriever
+
+    engine, retriever = engine_with({spanish: COST})
+    a = engine.answer(spanish)
+    assert retriever.queries == [COST]
+    assert not a.abstained and a.question == spanish and a.standalone_question == COST  # shown as understood
+    assert a.short_answer.text == "12 million dollars" and a.citations[0].quote == PIER.split(" Work")[0]
+    untranslated, retriever = engine_with({})
+    assert untranslated.answer(spanish).abstained and retriever.queries == [spanish]  # no shared word to score

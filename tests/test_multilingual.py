@@ -96,6 +96,32 @@ def test_only_english_pairs_reach_the_cross_encoder(detector, e5):
     assert scores[0] > -1.0 > scores[1]
 
 
+class _DictTranslator:
+    """Translates the Spanish texts it knows (index/translation.py's interface)."""
+
+    def __init__(self, translations: dict[str, str]):
+        self.translations = translations
+
+    def can_translate(self, language: str) -> bool:
+        return language == "es"
+
+    def to_english(self, language: str, texts: list[str]) -> list[str] | None:
+        return [self.translations[t] for t in texts] if language == "es" else None
+
+
+def test_a_passage_we_translate_reaches_the_cross_encoder_in_english(detector, e5):
+    """An English question and a Spanish text: the cross-encoder scores the text's translation; the e5 path stays
+    for a language without one."""
+    spanish = "Las empresas americanas han buscado durante mucho tiempo mayor claridad y justicia en licencias."
+    english = "The American companies have looked for clarity and justice in licences for a long time."
+    german = "Die amerikanischen Unternehmen suchen seit langem mehr Klarheit bei Lizenzen."
+    cross_encoder = _CountingCrossEncoder()
+    scorer = CrossLingualScorer(cross_encoder, e5, detector, Calibration(), _DictTranslator({spanish: english}))
+    scores = scorer.score("What have American companies long sought in licensing?", [spanish, german])
+    assert cross_encoder.asked == [english] and scores[0] == 5.0
+    assert scores[1] != 5.0  # German: e5
+
+
 def test_ingestion_labels_passages_and_embeds_only_the_non_english_ones_with_e5(tmp_path, e5):
     from test_ingest_rules import HashEmbedder
 
@@ -197,14 +223,30 @@ def test_an_english_question_answered_only_by_the_spanish_paragraph(seed_engine,
 
 @pytest.mark.slow
 def test_a_spanish_question_over_the_english_article(seed_engine, seed_settings):
-    """Issue 17's second example: no longer refused; the English sentence quoted as it is, framed in Spanish."""
+    """Issue 17's second example: no longer refused. Translated by Apertium, the question is read by the English
+    models (the reader's span leads); the English sentence is quoted as it is, framed in Spanish."""
     a = seed_engine.answer("¿Cuántos usuarios estadounidenses tiene TikTok?")
     assert not a.abstained
-    assert a.text.startswith("En inglés: TikTok, with more than 170 million American users")
+    assert a.text.startswith("**170 million**: En inglés: TikTok, with more than 170 million American users")
+    assert a.standalone_question == "How many American users has TikTok?"  # shown: what was searched for
+    assert a.short_answer.text == "170 million"
     first = a.citations[0]
     assert (first.article_id, first.language) == (TIKTOK_ARTICLE, "en")
     text = (Path(seed_settings.corpus_dir) / f"{TIKTOK_ARTICLE}.txt").read_text(encoding="utf-8")
     assert text[first.start : first.end] == first.quote
+
+
+@pytest.mark.slow
+def test_without_translation_a_spanish_question_is_scored_by_e5_alone(seed_settings, seed_components):
+    """QA_TRANSLATE=0: the e5 path of before (no English question, so no reader span), and the question shown as
+    asked."""
+    from qa.pipeline import Engine
+
+    a = Engine(seed_settings.with_(translate=0), seed_components).answer(
+        "¿Cuántos usuarios estadounidenses tiene TikTok?"
+    )
+    assert a.text.startswith("En inglés: TikTok, with more than 170 million American users")
+    assert a.short_answer is None and a.standalone_question == ""
 
 
 @pytest.mark.slow
