@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,21 +57,29 @@ class _PageEntry(_Entry):
     body: bytes = b""
 
 
-def add_sources(sources: list[str], corpus_dir: Path, fetcher: Fetcher) -> AddReport:
-    """Fetch and save every feed entry and page named by ``sources``; failures are reported, never raised."""
+def add_sources(
+    sources: list[str], corpus_dir: Path, fetcher: Fetcher, progress: Callable[[int, int, str], None] | None = None
+) -> AddReport:
+    """Fetch and save every feed entry and page named by ``sources``; failures are reported, never raised.
+    ``progress(done, total, "pages")``: called once the feeds are read (their entries are the total) and after
+    each page, for the corpus tab's bar (a feed's pages come one ``QA_FETCH_DELAY`` apart)."""
     saved: list[Saved] = []
     failed: list[tuple[str, str]] = []
+    entries: list[_Entry] = []
     for source in sources:
         try:
-            entries = _entries(source, fetcher)
+            entries += _entries(source, fetcher)
         except FetchError as exc:
             failed.append((source, str(exc)))
-            continue
-        for entry in entries:
-            try:
-                saved.append(_save_page(entry, fetcher, Path(corpus_dir)))
-            except FetchError as exc:
-                failed.append((entry.link, str(exc)))
+    for done, entry in enumerate(entries):
+        if progress is not None:
+            progress(done, len(entries), "pages")
+        try:
+            saved.append(_save_page(entry, fetcher, Path(corpus_dir)))
+        except FetchError as exc:
+            failed.append((entry.link, str(exc)))
+    if progress is not None and entries:
+        progress(len(entries), len(entries), "pages")
     return AddReport(saved, failed)
 
 

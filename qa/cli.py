@@ -90,9 +90,11 @@ def cmd_add(args) -> int:
     from index.embed import Embedder
     from index.fetch import Fetcher, FetchPolicy
     from index.ingest import ingest
+    from qa.progress import ProgressBar
 
     settings = _settings(args)
-    report = add_sources(args.sources, settings.corpus_dir, Fetcher(FetchPolicy.from_settings(settings)))
+    fetcher = Fetcher(FetchPolicy.from_settings(settings))
+    report = add_sources(args.sources, settings.corpus_dir, fetcher, ProgressBar("fetching"))
     for saved in report.saved:
         state = "saved" if saved.written else "unchanged"
         print(f"{state}: {saved.path.relative_to(settings.corpus_dir)}  {saved.title}  <{saved.url}>")

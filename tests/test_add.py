@@ -156,6 +156,17 @@ def test_relative_links_in_a_feed_resolve_against_its_address(server, tmp_path):
     assert sorted(s.url for s in report.saved) == [f"{base}/news/{k}.html" for k in ("bridge", "ferry", "school")]
 
 
+def test_fetching_reports_its_progress_in_pages(server, tmp_path):
+    """The corpus tab's bar: the feed's entries and the page link make the total; one call before each page and
+    one at the end. A source that fails adds nothing to it."""
+    _, base = server
+    calls = []
+    sources = [f"{base}/relative.rss", f"{base}/to-ferry", f"{base}/missing"]
+    report = add_sources(sources, tmp_path, Fetcher(LOCAL), lambda *call: calls.append(call))
+    assert len(report.saved) == 4 and len(report.failed) == 1
+    assert calls == [(done, 4, "pages") for done in range(5)]
+
+
 def test_relative_links_in_a_feed_file_are_refused_plainly(tmp_path):
     feed = tmp_path / "saved.rss"
     feed.write_text(rss(""), encoding="utf-8")

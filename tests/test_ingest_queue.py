@@ -77,6 +77,16 @@ def test_each_batch_has_a_bar_with_its_stage_and_count():
     queue.shutdown()
 
 
+def test_a_links_bar_says_it_is_reading_then_fetching_pages():
+    from ui.batch_bars import stage
+    from ui.ingest_queue import Batch, Job
+
+    job = Job(1, "2 feeds or links")
+    assert stage(Batch(job, 0, True)) == "reading feeds and links"
+    assert stage(Batch(job, 0, True, 3, 7, "pages")) == "fetching pages, 3/7 pages"
+    assert stage(Batch(job, 0, True, 12, 40, "passages")) == "embedding passages, 12/40 passages"  # then indexing
+
+
 def test_a_failed_change_does_not_stop_the_queue():
     queue = IngestQueue()
 

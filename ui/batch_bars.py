@@ -25,8 +25,11 @@ def stage(batch: Batch) -> str:
         ahead = batch.ahead
         return f"waiting behind {ahead} change{'s' if ahead != 1 else ''} to the corpus"
     if batch.total:
-        return f"embedding {batch.what}, {batch.done:,}/{batch.total:,} {batch.what}"
-    return "storing files" if batch.job.label.startswith("upload") else "checking the corpus folder"
+        doing = "fetching" if batch.what == "pages" else "embedding"  # index/add.py counts pages, ingestion passages
+        return f"{doing} {batch.what}, {batch.done:,}/{batch.total:,} {batch.what}"
+    if batch.job.label.startswith("upload"):
+        return "storing files"
+    return "reading feeds and links" if "link" in batch.job.label else "checking the corpus folder"
 
 
 def bar(batch: Batch) -> str:

@@ -91,7 +91,7 @@ class CorpusChanges:
 
         with self._lock:
             fetcher = Fetcher(FetchPolicy.from_settings(self.settings))
-            report = add_sources(sources, Path(self.settings.corpus_dir), fetcher)
+            report = add_sources(sources, Path(self.settings.corpus_dir), fetcher, progress)
             return report, (self.reindex(progress) if report.written else "")
 
     def rescan(self, progress: ProgressFn | None = None) -> ChangeReport:
