@@ -97,3 +97,16 @@ def test_the_apps_handlers_take_the_articles(seed_settings, seed_engine):
         "Trump–Xi to discuss TikTok deal, future of U.S.-China relations (003_688cffc4895f96d0.txt)",
         SOYBEAN_ID,
     ) in [tuple(c) for c in choices["choices"]]
+
+
+def test_article_choices_cut_long_titles_at_a_word_with_an_ellipsis():
+    from types import SimpleNamespace
+
+    from ui.corpus_tab import article_choices
+
+    long = SimpleNamespace(title="Beijing and Washington " * 5, file="a.txt", article_id="a")
+    short = SimpleNamespace(title="Ferry pier", file="b.txt", article_id="b")
+    (label, key), short_choice = article_choices([long, short])
+    assert key == "a" and label.endswith("… (a.txt)") and len(label.removesuffix(" (a.txt)")) <= 70
+    assert label.startswith("Beijing and Washington Beijing") and not label.removesuffix("… (a.txt)").endswith(" ")
+    assert short_choice == ("Ferry pier (b.txt)", "b")

@@ -17,7 +17,7 @@ from ui.batch_bars import Results, bars
 from ui.corpus_changes import MAX_LINKS, CorpusChanges
 from ui.errors import friendly_error
 from ui.ingest_queue import IngestQueue
-from ui.text import md
+from ui.text import md, one_line
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class CorpusTab:
         table = [[r.title, r.date or "", r.byline, r.published, r.passages, r.indexed, r.file] for r in rows]
         passages = sum(r.passages for r in rows)
         status = f"**{len(rows)}** article{'s' if len(rows) != 1 else ''} · **{passages}** passages indexed"
-        return table, gr.update(choices=_choices(rows), value=[]), status
+        return table, gr.update(choices=article_choices(rows), value=[]), status
 
     def article_filter(self, chosen: list[str] | None):
         """The chat's article filter after the corpus changed: every indexed article, by title (its id as the
@@ -71,7 +71,7 @@ class CorpusTab:
             log.warning("article filter: %s", exc)
             rows = []
         ids = {r.article_id for r in rows}
-        return gr.update(choices=_choices(rows), value=[i for i in chosen or [] if i in ids])
+        return gr.update(choices=article_choices(rows), value=[i for i in chosen or [] if i in ids])
 
     def _after_change(self, lines: list[str]):
         table, choices, status = self.corpus_view()
@@ -202,6 +202,7 @@ class CorpusTab:
         yield (*outputs[-1], "")
 
 
-def _choices(rows) -> list[tuple[str, str]]:
-    """A dropdown's choices for the indexed articles: (title and file, article id)."""
-    return [(f"{r.title[:70]} ({r.file})", r.article_id) for r in rows]
+def article_choices(rows) -> list[tuple[str, str]]:
+    """A dropdown's choices for the indexed articles: (title, cut at a word with "…" past 70 characters, and
+    file, article id)."""
+    return [(f"{one_line(r.title, 70)} ({r.file})", r.article_id) for r in rows]
