@@ -69,7 +69,6 @@ class CrossLingualScorer:
     def score(self, query: str, texts: list[str], skip_repeats: bool = True) -> list[float]:
         query_language = self.detector.detect(query)
         languages = [self.detector.detect(t) for t in texts]
-        originals = texts
         if query_language == ENGLISH:
             texts, languages = self.in_english(texts, languages)
         english = [i for i, lang in enumerate(languages) if lang == ENGLISH and query_language == ENGLISH]
@@ -80,13 +79,6 @@ class CrossLingualScorer:
             found = self.cross_encoder.score(query, [texts[i] for i in english], skip_repeats)
             for i, s in zip(english, found, strict=True):
                 scores[i] = s
-            # A translated text also counts as it is: English taken for Spanish (Reuters' all-capitals earnings
-            # tables are) keeps its own score when the translation garbles it; Spanish as it is scores about -10.
-            translated = [i for i in english if texts[i] != originals[i]]
-            if translated:
-                as_is = self.cross_encoder.score(query, [originals[i] for i in translated], skip_repeats)
-                for i, s in zip(translated, as_is, strict=True):
-                    scores[i] = max(scores[i], s)
         if not other:
             return scores
         # On the cross-lingual scale: a pair in one language scores about GAP higher than the same pair across two.

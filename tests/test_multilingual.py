@@ -41,6 +41,9 @@ def e5():
         ("Josh Gackle, chair of the American Soybean Association, said farmers are hopeful.", "en"),
         ("TikTok users?", "en"),
         ("", "en"),  # nothing to go on: the fallback
+        ("AMERTEK INC <ATEKF> 1ST QTR NET Shr profit 20 cts vs loss three cts Net profit 8", "en"),  # capitals
+        ("ARMOR ALL PRODUCTS CORP <ARMR> QUARTERLY DIV Qtly div ten cts vs ten cts Pay April 15", "en"),
+        ("TikTok en Madrid", "es"),  # lowercased it is not English either: it stays Spanish
     ],
 )
 def test_language_of_short_text(detector, text, language):
@@ -118,28 +121,8 @@ def test_a_passage_we_translate_reaches_the_cross_encoder_in_english(detector, e
     cross_encoder = _CountingCrossEncoder()
     scorer = CrossLingualScorer(cross_encoder, e5, detector, Calibration(), _DictTranslator({spanish: english}))
     scores = scorer.score("What have American companies long sought in licensing?", [spanish, german])
-    assert cross_encoder.asked == [english, spanish] and scores[0] == 5.0  # the better of the two
+    assert cross_encoder.asked == [english] and scores[0] == 5.0
     assert scores[1] != 5.0  # German: e5
-
-
-class _TableCrossEncoder:
-    """Scores the texts it knows; anything else -10."""
-
-    def __init__(self, scores: dict[str, float]):
-        self.scores = scores
-
-    def score(self, query, texts, skip_repeats=True):
-        return [self.scores.get(t, -10.0) for t in texts]
-
-
-def test_english_taken_for_spanish_keeps_its_own_score_when_the_translation_garbles_it(detector, e5):
-    """Reuters' all-capitals earnings tables are detected as Spanish; Apertium turns "ten cts" into "have cts"."""
-    table = "ARMOR ALL PRODUCTS CORP <ARMR> QUARTERLY DIV Qtly div ten cts vs ten cts Pay April 15"
-    garbled = "ARMOR ALL PRODUCTS CORP <ARMR> QUARTERLY Div Qtly div have cts vs have cts Pay April 15"
-    assert detector.detect(table) == "es"
-    cross_encoder = _TableCrossEncoder({table: 6.0, garbled: 1.0})
-    scorer = CrossLingualScorer(cross_encoder, e5, detector, Calibration(), _DictTranslator({table: garbled}))
-    assert scorer.score("What quarterly dividend does Armor All pay?", [table]) == [6.0]
 
 
 def test_ingestion_labels_passages_and_embeds_only_the_non_english_ones_with_e5(tmp_path, e5):
