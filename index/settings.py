@@ -66,9 +66,7 @@ class IndexSettings(EnvSettings):
     fetch_max_bytes: int = 5_000_000
     fetch_delay: float = 1.0  # seconds between two requests
     multilingual: int = 1  # 1: detect languages, embed non-English passages with multilingual e5 too; 0: off
-    translate: int = (
-        1  # 1: with multilingual, read questions and passages Apertium can translate in English; 0: e5 only
-    )
+    translate: int = 1  # 1 (with multilingual): Apertium puts what it can translate in English; 0: e5 only
 
     def validate(self) -> None:
         self.validate_index()

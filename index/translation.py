@@ -24,7 +24,7 @@ log = logging.getLogger("index.translation")
 
 # ISO 639-1 (what language detection gives) -> Apertium's code, for the languages Apertium pairs with English.
 APERTIUM_CODES = {"es": "spa", "ca": "cat", "gl": "glg", "eo": "epo", "fr": "fra", "pt": "por", "it": "ita"}
-TIMEOUT = 10.0  # seconds for one call; a slower call translates nothing (the e5 path answers)
+TIMEOUT = 5.0  # seconds for one call (about 0.1 s is usual); a slower one stops that pair for the process
 MAX_CHARS = 20_000  # characters per call: a question, or a few passages' sentences
 CACHE = 4096  # texts kept translated (passage sentences come back with every question about them)
 
@@ -37,6 +37,7 @@ class Translator:
         self.command = command
         self.timeout = timeout
         self._cache: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._stalled: set[str] = set()  # pairs whose call timed out: not called again (each question would wait)
         self._lock = threading.Lock()
 
     @cached_property
@@ -56,7 +57,7 @@ class Translator:
     def pair(self, language: str) -> str | None:
         code = APERTIUM_CODES.get(language)
         pair = f"{code}-eng" if code else None
-        return pair if pair in self.pairs else None
+        return pair if pair in self.pairs and pair not in self._stalled else None
 
     def can_translate(self, language: str) -> bool:
         return language != ENGLISH and self.pair(language) is not None
@@ -99,6 +100,11 @@ class Translator:
                 text=True,
                 timeout=self.timeout,
             )
+        except subprocess.TimeoutExpired:
+            log.warning("Apertium %s took over %.0f s: not used again by this process (e5 instead)", pair, self.timeout)
+            with self._lock:
+                self._stalled.add(pair)
+            return None
         except (OSError, subprocess.SubprocessError) as exc:
             log.warning("Apertium %s failed (%s): using e5 for this text", pair, exc)
             return None

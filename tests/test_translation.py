@@ -51,6 +51,8 @@ def test_a_broken_apertium_translates_nothing_and_raises_nothing(tmp_path, body)
     translator = Translator(_script(tmp_path, body), timeout=1.0)
     assert translator.can_translate("es")
     assert translator.to_english("es", ["uno", "dos"]) is None
+    # A call that timed out is not made again (every question would wait for it); a failing one may be retried.
+    assert translator.can_translate("es") == ("sleep" not in body)
 
 
 def test_without_apertium_nothing_is_translated(tmp_path):
