@@ -259,3 +259,13 @@ def test_a_question_in_a_language_we_translate_is_searched_scored_and_read_in_en
     assert a.short_answer.text == "12 million dollars" and a.citations[0].quote == PIER.split(" Work")[0]
     untranslated, retriever = engine_with({})
     assert untranslated.answer(spanish).abstained and retriever.queries == [spanish]  # no shared word to score
+
+
+def test_a_sentence_several_articles_hold_word_for_word_is_said_once_with_all_their_markers(tmp_path):
+    """A wire story run by two papers: one sentence, both cited, instead of the same sentence twice."""
+    passages = [_passage(PIER, "harbour"), _passage(PIER, "harbour_wire")]
+    engine, _ = _engine(tmp_path, passages=passages)
+    a = engine.answer(COST)
+    assert a.text == "**12 million dollars**: " + PIER.split(". ")[0] + " [1][2]."
+    assert [c.article_id for c in a.citations] == ["harbour", "harbour_wire"]
+    assert a.citations[0].quote == a.citations[1].quote == PIER.split(" Work")[0]

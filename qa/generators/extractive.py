@@ -161,16 +161,25 @@ def best_margin(spans: list) -> float | None:
 
 
 def draft_from(selection: list[ScoredSentence]) -> Iterator[str]:
-    first = True
+    """The chosen sentences, each with its passage's marker; a sentence that several passages hold word for word (a
+    wire story run by several papers, a digest repeating it) is said once with all their markers ("... [1][3].")."""
+    sources: dict[str, list[int]] = {}  # the sentence, spaces normalised -> its passages' numbers, first seen first
+    said: dict[str, str] = {}
     for chosen in selection:
         for sentence in chosen.sentences:
-            yield ("" if first else " ") + with_marker(sentence, chosen.source + 1)
-            first = False
+            key = " ".join(sentence.split())
+            said.setdefault(key, sentence)
+            numbers = sources.setdefault(key, [])
+            if chosen.source + 1 not in numbers:
+                numbers.append(chosen.source + 1)
+    for i, (key, numbers) in enumerate(sources.items()):
+        yield ("" if i == 0 else " ") + with_marker(said[key], *numbers)
 
 
-def with_marker(sentence: str, n: int) -> str:
+def with_marker(sentence: str, *numbers: int) -> str:
     """ "Claim." -> "Claim [n]."; a sentence closing with a quotation keeps it whole: "... said.” [n]"."""
     sentence = sentence.rstrip()
+    markers = "".join(f"[{n}]" for n in numbers)
     if sentence.endswith((".", "!", "?")) and not sentence.endswith("..."):
-        return f"{sentence[:-1]} [{n}]{sentence[-1]}"
-    return f"{sentence} [{n}]"
+        return f"{sentence[:-1]} {markers}{sentence[-1]}"
+    return f"{sentence} {markers}"
