@@ -18,8 +18,6 @@ import threading
 from collections import OrderedDict
 from functools import cached_property
 
-from index.language import ENGLISH
-
 log = logging.getLogger("index.translation")
 
 # ISO 639-1 (what language detection gives) -> Apertium's code, for the languages Apertium pairs with English.
@@ -55,15 +53,16 @@ class Translator:
         return frozenset(line.strip() for line in listed.stdout.splitlines() if line.strip())
 
     def pair(self, language: str) -> str | None:
+        """The installed, responsive pair from ``language`` into English (None for English itself)."""
         code = APERTIUM_CODES.get(language)
         pair = f"{code}-eng" if code else None
         return pair if pair in self.pairs and pair not in self._stalled else None
 
     def can_translate(self, language: str) -> bool:
-        return language != ENGLISH and self.pair(language) is not None
+        return self.pair(language) is not None
 
     def to_english(self, language: str, texts: list[str]) -> list[str] | None:
-        pair = self.pair(language) if language != ENGLISH else None
+        pair = self.pair(language)
         if pair is None:
             return None
         lines = [" ".join(t.split()) for t in texts]

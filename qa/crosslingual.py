@@ -140,7 +140,7 @@ class Multilingual:
 
     def to_english(self, text: str, language: str) -> str | None:
         """``text`` (in ``language``) in English, or None when it is English or cannot be translated."""
-        if self.translator is None or not self.translator.can_translate(language):
+        if self.translator is None:
             return None
         translated = self.translator.to_english(language, [text])
         return translated[0] if translated and translated[0] else None

@@ -163,17 +163,15 @@ def best_margin(spans: list) -> float | None:
 def draft_from(selection: list[ScoredSentence]) -> Iterator[str]:
     """The chosen sentences, each with its passage's marker; a sentence that several passages hold word for word (a
     wire story run by several papers, a digest repeating it) is said once with all their markers ("... [1][3].")."""
-    sources: dict[str, list[int]] = {}  # the sentence, spaces normalised -> its passages' numbers, first seen first
-    said: dict[str, str] = {}
+    said: dict[str, tuple[str, list[int]]] = {}  # spaces normalised -> (as first chosen, its passages' numbers)
     for chosen in selection:
         for sentence in chosen.sentences:
             key = " ".join(sentence.split())
-            said.setdefault(key, sentence)
-            numbers = sources.setdefault(key, [])
+            numbers = said.setdefault(key, (sentence, []))[1]
             if chosen.source + 1 not in numbers:
                 numbers.append(chosen.source + 1)
-    for i, (key, numbers) in enumerate(sources.items()):
-        yield ("" if i == 0 else " ") + with_marker(said[key], *numbers)
+    for i, (sentence, numbers) in enumerate(said.values()):
+        yield ("" if i == 0 else " ") + with_marker(sentence, *numbers)
 
 
 def with_marker(sentence: str, *numbers: int) -> str:
